@@ -1,0 +1,83 @@
+//! The `kyso` command (DESIGN.md §10). Each subcommand is a thin layer over a
+//! library crate: argument parsing, file handling and one clear line on error.
+
+mod sign;
+mod tsa;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Kyso: ký số văn bản / digital signing of documents.
+#[derive(Debug, Parser)]
+#[command(name = "kyso", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Ký một tệp PDF (PAdES) / sign a PDF (PAdES).
+    Sign(sign::SignArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sign(args) => sign::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("kyso: {failure}");
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+/// A failure reported as one line: Vietnamese first, then English.
+#[derive(Debug)]
+pub struct Failure {
+    vi: String,
+    en: String,
+    exit: u8,
+}
+
+impl Failure {
+    /// A usage or I/O problem (exit code 2).
+    pub fn usage(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            vi: vi.into(),
+            en: en.into(),
+            exit: 2,
+        }
+    }
+
+    fn exit_code(&self) -> u8 {
+        self.exit
+    }
+}
+
+impl From<kyso_pdf::Error> for Failure {
+    fn from(e: kyso_pdf::Error) -> Self {
+        let exit = if matches!(e, kyso_pdf::Error::Io(_)) {
+            2
+        } else {
+            1
+        };
+        Self {
+            vi: e.message_vi(),
+            en: e.to_string(),
+            exit,
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // One line, whatever the messages hold.
+        let one = |s: &str| s.replace(['\n', '\r'], " ");
+        write!(f, "lỗi: {} | error: {}", one(&self.vi), one(&self.en))
+    }
+}
