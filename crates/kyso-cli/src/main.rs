@@ -3,6 +3,7 @@
 
 mod sign;
 mod tsa;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -19,16 +20,21 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Ký một tệp PDF (PAdES) / sign a PDF (PAdES).
-    Sign(sign::SignArgs),
+    Sign(Box<sign::SignArgs>),
+    /// Kiểm tra chữ ký của tệp PDF / verify a PDF's signatures.
+    Verify(verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Sign(args) => sign::run(args),
+        Command::Sign(args) => sign::run(*args).map(|()| true),
+        Command::Verify(args) => verify::run(args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        // A verdict other than TOTAL_PASSED: the report says why.
+        Ok(false) => ExitCode::from(1),
         Err(failure) => {
             eprintln!("kyso: {failure}");
             ExitCode::from(failure.exit_code())

@@ -101,6 +101,9 @@ pub struct XrefSection {
     pub trailer: Dict,
     /// Entries in the order they were read (a hybrid file's stream entries follow the table's).
     pub entries: Vec<(u32, Entry)>,
+    /// The byte just after the section (after the trailer dictionary, or
+    /// after the xref stream's `endobj`): where `startxref` should follow.
+    pub end: u64,
 }
 
 /// A page with its inherited attributes resolved.
@@ -630,12 +633,28 @@ impl<S: Source> Document<S> {
                 entries.push((num, e));
             }
         }
+        let end = match &s.data {
+            StreamData::InFile { offset: d, len } => self.end_of_stream_object(d + len)?,
+            StreamData::Bytes(_) => offset,
+        };
         Ok(XrefSection {
             offset,
             kind: XrefKind::Stream,
             trailer: s.dict,
             entries,
+            end,
         })
+    }
+
+    /// Given the end of a stream's data, the byte after its `endobj`.
+    fn end_of_stream_object(&self, data_end: u64) -> Result<u64> {
+        let tail = self.src.read_range(data_end, 64)?;
+        match parse::find(&tail, b"endobj") {
+            Some(i) => Ok(data_end + i as u64 + 6),
+            None => Err(Error::Structure(format!(
+                "no 'endobj' after the stream ending at byte {data_end}"
+            ))),
+        }
     }
 
     fn load_table(&self, offset: u64) -> Result<XrefSection> {
@@ -644,12 +663,13 @@ impl<S: Source> Document<S> {
             let buf = self.src.read_range(offset, window)?;
             let at_end = offset + buf.len() as u64 >= self.src.len();
             match parse_table(&buf, self.opts.max_depth) {
-                Ok((entries, trailer)) => {
+                Ok((entries, trailer, end)) => {
                     return Ok(XrefSection {
                         offset,
                         kind: XrefKind::Table,
                         trailer,
                         entries,
+                        end: offset + end as u64,
                     });
                 }
                 Err(PErr::Eof) if !at_end && window < self.opts.max_object_bytes => window *= 4,
@@ -1033,7 +1053,10 @@ fn header_before(hay: &[u8], kw: usize) -> Option<(u32, usize)> {
     Some((num, start))
 }
 
-fn parse_table(buf: &[u8], max_depth: usize) -> Result<(Vec<(u32, Entry)>, Dict), PErr> {
+/// A parsed table: entries, trailer, and where the trailer ends.
+type Table = (Vec<(u32, Entry)>, Dict, usize);
+
+fn parse_table(buf: &[u8], max_depth: usize) -> Result<Table, PErr> {
     let mut p = Parser::new(buf, max_depth);
     p.keyword(b"xref")?;
     let mut entries = Vec::new();
@@ -1054,7 +1077,7 @@ fn parse_table(buf: &[u8], max_depth: usize) -> Result<(Vec<(u32, Entry)>, Dict)
                     "the trailer is not a dictionary".into(),
                 ));
             };
-            return Ok((entries, d));
+            return Ok((entries, d, p.pos));
         }
         if p.pos + 7 > p.buf.len() {
             return Err(PErr::Eof);

@@ -12,6 +12,7 @@ pub mod sign;
 pub mod signer;
 pub mod source;
 pub mod timestamp;
+pub mod verify;
 pub mod write;
 
 #[cfg(test)]

@@ -118,6 +118,36 @@ impl Source for FileSource {
     }
 }
 
+/// The first `len` bytes of another source: the document as it was at the
+/// end of an earlier revision.
+#[derive(Debug, Clone, Copy)]
+pub struct Prefix<S> {
+    inner: S,
+    len: u64,
+}
+
+impl<S: Source> Prefix<S> {
+    /// A view of `inner` cut at `len` bytes.
+    pub fn new(inner: S, len: u64) -> Self {
+        let len = len.min(inner.len());
+        Self { inner, len }
+    }
+}
+
+impl<S: Source> Source for Prefix<S> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        if offset >= self.len {
+            return Ok(0);
+        }
+        let n = buf.len().min((self.len - offset) as usize);
+        self.inner.read_at(offset, &mut buf[..n])
+    }
+}
+
 /// Calls `f` with consecutive chunks of `range` of the source, using one
 /// fixed buffer: the streaming primitive behind hashing and copying.
 pub fn for_each_chunk<S: Source + ?Sized>(

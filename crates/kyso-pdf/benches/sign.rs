@@ -1,0 +1,375 @@
+//! Signing throughput and memory benchmark (DESIGN.md §8), driven by
+//! `scripts/bench-sign`. A plain program, no harness:
+//!
+//! ```text
+//! sign --pdf FILE --key KEY --cert CERT [--chain CHAIN] [--iterations N]
+//!      [--mode both|sign-only|sha-only|phases] [--out-dir DIR]
+//! ```
+//!
+//! * `both` (default): in one process, alternating runs (one warm-up each,
+//!   then `N`, default 5) of (a) SHA-256 of the whole file read in 256 KiB
+//!   chunks, the hashing floor, and (b) a full invisible signature
+//!   (`kyso_pdf::sign::sign`: prepare, ECDSA/RSA, finish) of the same file to
+//!   an output file, deleted after each run. Prints the medians:
+//!   `RESULT sha_ms=.. sign_ms=.. ratio=.. bytes=..`.
+//! * `sign-only`: one signature and nothing else, for measuring peak RSS from
+//!   outside; prints `RESULT sign_ms=.. peak_rss_kb=..` (`VmHWM`).
+//! * `sha-only`: the hashing floor alone: `RESULT sha_ms=.. bytes=..`.
+//! * `phases`: the signature split into its public phases (`prepare`, the
+//!   key, `finish`), medians: `RESULT prepare_ms=.. key_ms=.. finish_ms=..`.
+//!
+//! Output files go to `--out-dir` (default: the input's directory). Unknown
+//! arguments (such as the `--bench` that `cargo bench` adds) are ignored.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use kyso_pdf::FileSource;
+use kyso_pdf::sign::{self, SignOptions};
+use kyso_pdf::signer::{self, Signer, SoftwareKey};
+use sha2::{Digest, Sha256};
+use x509_cert::Certificate;
+
+const CHUNK: usize = 256 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Both,
+    SignOnly,
+    ShaOnly,
+    Phases,
+}
+
+#[derive(Debug)]
+struct Args {
+    pdf: PathBuf,
+    key: PathBuf,
+    cert: PathBuf,
+    chain: Option<PathBuf>,
+    iterations: usize,
+    mode: Mode,
+    out_dir: Option<PathBuf>,
+}
+
+const USAGE: &str = "usage: sign --pdf FILE --key KEY --cert CERT [--chain CHAIN] \
+[--iterations N] [--mode both|sign-only|sha-only|phases] [--out-dir DIR]";
+
+/// `Ok(None)`: no `--pdf` at all (a bare `cargo bench` / `cargo test --benches`).
+fn parse_args() -> Result<Option<Args>, String> {
+    let mut pdf = None;
+    let mut key = None;
+    let mut cert = None;
+    let mut chain = None;
+    let mut iterations = 5usize;
+    let mut mode = Mode::Both;
+    let mut out_dir = None;
+    let mut it = std::env::args_os().skip(1);
+    while let Some(arg) = it.next() {
+        let name = arg.to_string_lossy().into_owned();
+        let known = [
+            "--pdf",
+            "--key",
+            "--cert",
+            "--chain",
+            "--iterations",
+            "--mode",
+            "--out-dir",
+        ];
+        if !known.contains(&name.as_str()) {
+            // `--bench`, filters and anything else cargo may pass.
+            continue;
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))?;
+        match name.as_str() {
+            "--pdf" => pdf = Some(PathBuf::from(value)),
+            "--key" => key = Some(PathBuf::from(value)),
+            "--cert" => cert = Some(PathBuf::from(value)),
+            "--chain" => chain = Some(PathBuf::from(value)),
+            "--out-dir" => out_dir = Some(PathBuf::from(value)),
+            "--iterations" => {
+                iterations = value
+                    .to_string_lossy()
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("--iterations must be a positive integer\n{USAGE}"))?;
+            }
+            _ => {
+                mode = match value.to_string_lossy().as_ref() {
+                    "both" => Mode::Both,
+                    "sign-only" => Mode::SignOnly,
+                    "sha-only" => Mode::ShaOnly,
+                    "phases" => Mode::Phases,
+                    other => return Err(format!("unknown --mode {other}\n{USAGE}")),
+                }
+            }
+        }
+    }
+    let Some(pdf) = pdf else {
+        return Ok(None);
+    };
+    let need_key = mode != Mode::ShaOnly;
+    let key = match key {
+        Some(k) => k,
+        None if !need_key => PathBuf::new(),
+        None => return Err(format!("--key is required\n{USAGE}")),
+    };
+    let cert = match cert {
+        Some(c) => c,
+        None if !need_key => PathBuf::new(),
+        None => return Err(format!("--cert is required\n{USAGE}")),
+    };
+    Ok(Some(Args {
+        pdf,
+        key,
+        cert,
+        chain,
+        iterations,
+        mode,
+        out_dir,
+    }))
+}
+
+struct Material {
+    key: SoftwareKey,
+    cert: Certificate,
+    chain: Vec<Certificate>,
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn load_material(args: &Args) -> Result<Material, String> {
+    let key = SoftwareKey::from_pem(&read_text(&args.key)?)
+        .map_err(|e| format!("{}: {e}", args.key.display()))?;
+    let mut certs = signer::certificates_from_pem(&read_text(&args.cert)?)
+        .map_err(|e| format!("{}: {e}", args.cert.display()))?;
+    let cert = certs.remove(0);
+    // Anything after the signer in the certificate file is chain too.
+    let mut chain = certs;
+    if let Some(path) = &args.chain {
+        chain.extend(
+            signer::certificates_from_pem(&read_text(path)?)
+                .map_err(|e| format!("{}: {e}", path.display()))?,
+        );
+    }
+    key.check_matches(&cert)
+        .map_err(|e| format!("{} and {}: {e}", args.key.display(), args.cert.display()))?;
+    Ok(Material { key, cert, chain })
+}
+
+/// The hashing floor: SHA-256 of the whole file, read in 256 KiB chunks.
+fn sha_run(pdf: &Path, buf: &mut [u8]) -> Result<(Duration, u64), String> {
+    let start = Instant::now();
+    let mut file = File::open(pdf).map_err(|e| format!("cannot open {}: {e}", pdf.display()))?;
+    let mut hasher = Sha256::new();
+    let mut total = 0u64;
+    loop {
+        let n = match file.read(buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(format!("cannot read {}: {e}", pdf.display())),
+        };
+        hasher.update(&buf[..n]);
+        total += n as u64;
+    }
+    let digest = hasher.finalize();
+    let elapsed = start.elapsed();
+    std::hint::black_box(digest);
+    Ok((elapsed, total))
+}
+
+struct OutFile {
+    path: PathBuf,
+}
+
+impl OutFile {
+    fn new(dir: &Path, run: usize) -> Self {
+        let path = dir.join(format!(".kyso-bench-sign-{}-{run}.pdf", std::process::id()));
+        Self { path }
+    }
+}
+
+impl Drop for OutFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// One full invisible signature of `pdf` into a fresh output file (deleted
+/// afterwards, outside the timed part).
+fn sign_run(pdf: &Path, dir: &Path, m: &Material, run: usize) -> Result<Duration, String> {
+    let out_file = OutFile::new(dir, run);
+    let start = Instant::now();
+    let src = FileSource::open(pdf).map_err(|e| format!("cannot open {}: {e}", pdf.display()))?;
+    let mut out = File::create(&out_file.path)
+        .map_err(|e| format!("cannot create {}: {e}", out_file.path.display()))?;
+    let opts = SignOptions::invisible("Kyso bench", time::OffsetDateTime::now_utc());
+    let signed = sign::sign(&src, &mut out, &m.key, &m.cert, &m.chain, None, &opts)
+        .map_err(|e| format!("signing {} failed: {e}", pdf.display()))?;
+    let elapsed = start.elapsed();
+    drop(out);
+    // Cheap sanity check: the byte range covers the whole output.
+    let len = std::fs::metadata(&out_file.path)
+        .map_err(|e| format!("{}: {e}", out_file.path.display()))?
+        .len();
+    let br = signed.byte_range;
+    if br[2] + br[3] != len {
+        return Err(format!(
+            "the /ByteRange {br:?} does not end at the output's length {len}"
+        ));
+    }
+    Ok(elapsed)
+}
+
+/// The signature in its public phases, timed separately.
+fn phases_run(pdf: &Path, dir: &Path, m: &Material, run: usize) -> Result<[Duration; 3], String> {
+    let out_file = OutFile::new(dir, run);
+    let t0 = Instant::now();
+    let src = FileSource::open(pdf).map_err(|e| format!("cannot open {}: {e}", pdf.display()))?;
+    let mut out = File::create(&out_file.path)
+        .map_err(|e| format!("cannot create {}: {e}", out_file.path.display()))?;
+    let opts = SignOptions::invisible("Kyso bench", time::OffsetDateTime::now_utc());
+    let prepared = sign::prepare(&src, &mut out, &m.cert, &opts)
+        .map_err(|e| format!("prepare failed: {e}"))?;
+    let t1 = Instant::now();
+    let signature = m
+        .key
+        .sign(prepared.to_be_signed())
+        .map_err(|e| format!("the key failed: {e}"))?;
+    let t2 = Instant::now();
+    prepared
+        .finish(&mut out, &signature, &m.chain, None)
+        .map_err(|e| format!("finish failed: {e}"))?;
+    let t3 = Instant::now();
+    Ok([t1 - t0, t2 - t1, t3 - t2])
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    let n = v.len();
+    if n == 0 {
+        Duration::ZERO
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1000.0)
+}
+
+/// The process's peak resident set size (`VmHWM`), in KiB.
+fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let dir = match &args.out_dir {
+        Some(d) => d.clone(),
+        None => match args.pdf.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+    };
+    match args.mode {
+        Mode::ShaOnly => {
+            let mut buf = vec![0u8; CHUNK];
+            let (_, bytes) = sha_run(&args.pdf, &mut buf)?; // warm-up
+            let mut times = Vec::with_capacity(args.iterations);
+            for _ in 0..args.iterations {
+                times.push(sha_run(&args.pdf, &mut buf)?.0);
+            }
+            println!("RESULT sha_ms={} bytes={bytes}", ms(median(times)));
+        }
+        Mode::SignOnly => {
+            let m = load_material(args)?;
+            let t = sign_run(&args.pdf, &dir, &m, 0)?;
+            let rss = peak_rss_kb()
+                .map(|kb| kb.to_string())
+                .unwrap_or_else(|| "unknown".into());
+            println!("RESULT sign_ms={} peak_rss_kb={rss}", ms(t));
+        }
+        Mode::Both => {
+            let m = load_material(args)?;
+            let mut buf = vec![0u8; CHUNK];
+            // Warm-up: page cache, allocator, lazy CPU feature detection.
+            let (_, bytes) = sha_run(&args.pdf, &mut buf)?;
+            sign_run(&args.pdf, &dir, &m, 0)?;
+            let mut sha = Vec::with_capacity(args.iterations);
+            let mut signs = Vec::with_capacity(args.iterations);
+            for i in 0..args.iterations {
+                sha.push(sha_run(&args.pdf, &mut buf)?.0);
+                signs.push(sign_run(&args.pdf, &dir, &m, i + 1)?);
+            }
+            eprintln!(
+                "sha_ms runs: {}",
+                sha.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(" ")
+            );
+            eprintln!(
+                "sign_ms runs: {}",
+                signs.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(" ")
+            );
+            let (sha, sign) = (median(sha), median(signs));
+            let ratio = sign.as_secs_f64() / sha.as_secs_f64().max(1e-9);
+            println!(
+                "RESULT sha_ms={} sign_ms={} ratio={ratio:.3} bytes={bytes}",
+                ms(sha),
+                ms(sign)
+            );
+        }
+        Mode::Phases => {
+            let m = load_material(args)?;
+            phases_run(&args.pdf, &dir, &m, 0)?;
+            let mut p = [Vec::new(), Vec::new(), Vec::new()];
+            for i in 0..args.iterations {
+                let t = phases_run(&args.pdf, &dir, &m, i + 1)?;
+                for (acc, d) in p.iter_mut().zip(t) {
+                    acc.push(d);
+                }
+            }
+            let [prep, key, fin] = p.map(median);
+            println!(
+                "RESULT prepare_ms={} key_ms={} finish_ms={}",
+                ms(prep),
+                ms(key),
+                ms(fin)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match parse_args() {
+        Ok(Some(args)) => match run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("sign bench: error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Ok(None) => {
+            // A bare `cargo bench`: nothing to measure without a document.
+            eprintln!("sign bench: no --pdf given, skipping (run scripts/bench-sign)\n{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sign bench: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

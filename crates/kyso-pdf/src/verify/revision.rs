@@ -1,0 +1,837 @@
+//! Revisions and what each one after a signature changed (DESIGN.md §6).
+//!
+//! A revision ends at the `startxref N %%EOF` that follows its
+//! cross-reference section (`startxref 0`, a linearization placeholder, ends
+//! nothing). Each later revision is judged by opening the file cut at the end
+//! of the revision before it and at its own end, strictly, and comparing
+//! object by object:
+//!
+//! * every cross-reference entry must point inside its own revision, and
+//!   every object written in the revision must be listed (no hidden objects);
+//! * every new object must hang off an allowed root: the DSS, a document
+//!   timestamp field, and with the multi-signer profile a new signature field
+//!   or a previously empty signature field being filled;
+//! * every rewritten object must be an allowed transition: the catalog
+//!   gaining a DSS, `/Fields` and `/Annots` only growing, the DSS growing,
+//!   and with the multi-signer profile the XMP metadata and the appearance
+//!   objects of a filled field that nothing else uses. Anything else,
+//!   including a byte-identical rewrite, is a modification.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use crate::document::{Document, Entry, ReadOptions};
+use crate::object::{Dict, ObjRef, Object};
+use crate::parse;
+use crate::source::{Prefix, Source};
+
+use super::Profile;
+use super::report::Finding;
+
+/// One revision of the file.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    /// First byte of the revision.
+    pub start: u64,
+    /// One past its last byte (after `%%EOF` and its end-of-line).
+    pub end: u64,
+    /// Cross-reference entries written in this revision (newest first wins).
+    pub entries: BTreeMap<u32, Entry>,
+}
+
+/// Splits the document into revisions; returns them oldest first and the
+/// number of bytes after the last one.
+pub fn split<S: Source>(doc: &Document<S>) -> Result<(Vec<Revision>, u64), Finding> {
+    let src = doc.source();
+    let secs = doc.sections();
+    if secs.is_empty() {
+        return Err(Finding::new(
+            "unreadable_structure",
+            "không đọc được bảng tham chiếu chéo",
+            "the cross-reference data cannot be read",
+        ));
+    }
+    let offsets: HashSet<u64> = secs.iter().map(|s| s.offset).collect();
+    // Real markers: (end of the marker, the section it follows).
+    let mut ends = BTreeSet::new();
+    for s in secs {
+        if let Some((n, end)) = marker_after(src, s.end)
+            && n != 0
+        {
+            if !offsets.contains(&n) {
+                return Err(Finding::new(
+                    "unlinked_revision",
+                    format!("startxref {n} không trỏ tới bảng tham chiếu nào của tệp"),
+                    format!(
+                        "startxref {n} does not point at any cross-reference section of the file"
+                    ),
+                ));
+            }
+            ends.insert(end);
+        }
+    }
+    if ends.is_empty() {
+        return Err(Finding::new(
+            "no_eof_marker",
+            "không tìm thấy dấu kết thúc %%EOF hợp lệ",
+            "no valid startxref/%%EOF marker",
+        ));
+    }
+    let ends: Vec<u64> = ends.into_iter().collect();
+    let mut revs: Vec<Revision> = Vec::new();
+    let mut start = 0;
+    for &end in &ends {
+        revs.push(Revision {
+            start,
+            end,
+            entries: BTreeMap::new(),
+        });
+        start = end;
+    }
+    // Chain order is newest first; within a revision the newest entry wins.
+    let mut last_rev = usize::MAX;
+    for s in secs {
+        let Some(i) = ends.iter().position(|e| s.offset < *e) else {
+            return Err(Finding::new(
+                "unlinked_revision",
+                "một bảng tham chiếu nằm sau dấu %%EOF cuối cùng",
+                "a cross-reference section lies after the last %%EOF",
+            ));
+        };
+        if i > last_rev {
+            return Err(Finding::new(
+                "revision_order",
+                "chuỗi /Prev không đi theo thứ tự các phiên bản",
+                "the /Prev chain does not follow the order of revisions",
+            ));
+        }
+        last_rev = i;
+        for (num, e) in &s.entries {
+            revs[i].entries.entry(*num).or_insert(*e);
+        }
+    }
+    let last_end = *ends.last().unwrap_or(&0);
+    Ok((revs, src.len().saturating_sub(last_end)))
+}
+
+/// Parses `startxref N %%EOF` (and one end-of-line) right after `at`.
+fn marker_after<S: Source>(src: &S, at: u64) -> Option<(u64, u64)> {
+    let buf = src.read_range(at, 128).ok()?;
+    let mut p = parse::Parser::new(&buf, 2);
+    p.skip_ws();
+    if !buf[p.pos..].starts_with(b"startxref") {
+        return None;
+    }
+    p.pos += 9;
+    let n = p.uint().ok()?;
+    while p.pos < buf.len() && parse::is_whitespace(buf[p.pos]) {
+        p.pos += 1;
+    }
+    if !buf[p.pos..].starts_with(b"%%EOF") {
+        return None;
+    }
+    p.pos += 5;
+    match (buf.get(p.pos), buf.get(p.pos + 1)) {
+        (Some(b'\r'), Some(b'\n')) => p.pos += 2,
+        (Some(b'\r' | b'\n'), _) => p.pos += 1,
+        _ => {}
+    }
+    Some((n, at + p.pos as u64))
+}
+
+/// A signature field found in the form.
+#[derive(Debug, Clone)]
+pub struct SigField {
+    /// The field (terminal) object, when indirect.
+    pub field: Option<ObjRef>,
+    /// Fully qualified name.
+    pub name: String,
+    /// `/V` when it is a reference.
+    pub value_ref: Option<ObjRef>,
+    /// `/V`, resolved (None when the field is unsigned).
+    pub value: Option<Dict>,
+    /// Widget annotations of the field.
+    pub widgets: Vec<ObjRef>,
+}
+
+/// Every signature field reachable from `/AcroForm /Fields`.
+pub fn signature_fields<S: Source>(doc: &Document<S>) -> crate::Result<Vec<SigField>> {
+    let (_, catalog) = doc.catalog()?;
+    let Some(af) = catalog.get("AcroForm") else {
+        return Ok(Vec::new());
+    };
+    let af = match doc.resolve(af)? {
+        Object::Dict(d) => d,
+        Object::Null => return Ok(Vec::new()),
+        _ => {
+            return Err(crate::Error::Structure(
+                "/AcroForm is not a dictionary".into(),
+            ));
+        }
+    };
+    let fields = match af.get("Fields").map(|f| doc.resolve(f)).transpose()? {
+        Some(Object::Array(a)) => a,
+        _ => return Ok(Vec::new()),
+    };
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut stack: Vec<(Object, String, bool, usize)> = fields
+        .into_iter()
+        .rev()
+        .map(|f| (f, String::new(), false, 0))
+        .collect();
+    while let Some((node, parent_name, parent_sig, depth)) = stack.pop() {
+        if depth > 32 {
+            return Err(crate::Error::Limit("form fields nest too deeply".into()));
+        }
+        let node_ref = node.as_ref();
+        if let Some(r) = node_ref
+            && !seen.insert(r)
+        {
+            continue;
+        }
+        let Object::Dict(d) = doc.resolve(&node)? else {
+            continue;
+        };
+        let part = match d.get("T") {
+            Some(Object::String(s)) => s.to_text(),
+            _ => String::new(),
+        };
+        let name = match (parent_name.is_empty(), part.is_empty()) {
+            (true, _) => part.clone(),
+            (false, true) => parent_name.clone(),
+            (false, false) => format!("{parent_name}.{part}"),
+        };
+        let is_sig = match d.get_name("FT") {
+            Some(ft) => ft == b"Sig",
+            None => parent_sig,
+        };
+        let kids = match d.get("Kids").map(|k| doc.resolve(k)).transpose()? {
+            Some(Object::Array(a)) => a,
+            _ => Vec::new(),
+        };
+        // Kids with their own /T are fields; kids without are widgets.
+        let mut widgets = Vec::new();
+        let mut child_fields = Vec::new();
+        for k in kids {
+            let kd = doc.resolve(&k)?;
+            let has_t = kd.as_dict().is_some_and(|x| x.get("T").is_some());
+            if has_t {
+                child_fields.push(k);
+            } else if let Some(r) = k.as_ref() {
+                widgets.push(r);
+            }
+        }
+        if child_fields.is_empty() && is_sig {
+            if d.get_name("Subtype") == Some(b"Widget")
+                && let Some(r) = node_ref
+            {
+                widgets.push(r);
+            }
+            let value_ref = d.get("V").and_then(Object::as_ref);
+            let value = match d.get("V").map(|v| doc.resolve(v)).transpose()? {
+                Some(Object::Dict(v)) => Some(v),
+                _ => None,
+            };
+            out.push(SigField {
+                field: node_ref,
+                name: name.clone(),
+                value_ref,
+                value,
+                widgets,
+            });
+        }
+        for c in child_fields.into_iter().rev() {
+            stack.push((c, name.clone(), is_sig, depth + 1));
+        }
+    }
+    Ok(out)
+}
+
+/// What a revision after a signature did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Only DSS and/or document timestamps.
+    Ltv,
+    /// New or filled signature fields (allowed with the multi-signer profile).
+    SignaturesAdded,
+    /// Anything else, with what was found.
+    Modified(Vec<Finding>),
+}
+
+fn find(code: &'static str, vi: String, en: String) -> Finding {
+    Finding::new(code, vi, en)
+}
+
+/// Judges revision `k` (k ≥ 1) against the one before it.
+pub fn judge<S: Source + Copy>(src: S, revs: &[Revision], k: usize, profile: Profile) -> Verdict {
+    match judge_inner(src, revs, k, profile) {
+        Ok(v) => v,
+        Err(e) => Verdict::Modified(vec![find(
+            "unreadable_revision",
+            format!("không đọc được phiên bản {k}: {e}"),
+            format!("revision {k} cannot be read: {e}"),
+        )]),
+    }
+}
+
+fn judge_inner<S: Source + Copy>(
+    src: S,
+    revs: &[Revision],
+    k: usize,
+    profile: Profile,
+) -> crate::Result<Verdict> {
+    let rev = &revs[k];
+    let prev = Document::open_with(Prefix::new(src, revs[k - 1].end), ReadOptions::strict())?;
+    let cur = Document::open_with(Prefix::new(src, rev.end), ReadOptions::strict())?;
+    let mut findings = Vec::new();
+    let exists_before = |num: u32| -> bool {
+        matches!(
+            prev.entries().get(&num),
+            Some(Entry::InFile { .. } | Entry::InStream { .. })
+        )
+    };
+
+    // 1. Cross-reference entries stay inside the revision; nothing is hidden.
+    let mut containers = BTreeSet::new();
+    for (num, e) in &rev.entries {
+        match e {
+            Entry::Free => {
+                if exists_before(*num) {
+                    findings.push(find(
+                        "object_deleted",
+                        format!("đối tượng {num} bị xóa sau khi ký"),
+                        format!("object {num} was deleted after signing"),
+                    ));
+                }
+            }
+            Entry::InFile { offset, .. } => {
+                if *offset < rev.start || *offset >= rev.end {
+                    findings.push(find(
+                        "xref_outside_revision",
+                        format!("đối tượng {num} trỏ ra ngoài phiên bản của nó (byte {offset})"),
+                        format!("object {num} points outside its revision (byte {offset}): a shadow attack"),
+                    ));
+                }
+            }
+            Entry::InStream { stream, .. } => {
+                containers.insert(*stream);
+                if !matches!(rev.entries.get(stream), Some(Entry::InFile { .. })) {
+                    findings.push(find(
+                        "xref_outside_revision",
+                        format!(
+                            "đối tượng {num} nằm trong luồng đối tượng {stream} của phiên bản cũ"
+                        ),
+                        format!(
+                            "object {num} lives in object stream {stream} of an older revision"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for (num, offset) in object_headers(&src, rev.start, rev.end)? {
+        let listed =
+            matches!(rev.entries.get(&num), Some(Entry::InFile { offset: o, .. }) if *o == offset);
+        if !listed {
+            findings.push(find(
+                "hidden_object",
+                format!("đối tượng {num} tại byte {offset} không có trong bảng tham chiếu"),
+                format!("object {num} at byte {offset} is not in the cross-reference section"),
+            ));
+        }
+    }
+
+    // 2. Roots of allowed additions.
+    let (_, cur_cat) = cur.catalog()?;
+    let (prev_root, prev_cat) = prev.catalog()?;
+    let prev_fields = signature_fields(&prev)?;
+    let cur_fields = signature_fields(&cur)?;
+    let prev_field_ids: HashSet<Option<ObjRef>> = prev_fields.iter().map(|f| f.field).collect();
+    let mut allowed: BTreeSet<u32> = BTreeSet::new();
+    let mut roots: Vec<Object> = Vec::new();
+    let mut signatures_added = false;
+    if let Some(dss) = cur_cat.get("DSS") {
+        roots.push(dss.clone());
+    }
+    for f in &cur_fields {
+        let is_doc_ts = f
+            .value
+            .as_ref()
+            .is_some_and(|v| v.get_name("Type") == Some(b"DocTimeStamp"));
+        let new_field = !prev_field_ids.contains(&f.field);
+        let was_empty = prev_fields
+            .iter()
+            .find(|p| p.field == f.field)
+            .is_some_and(|p| p.value.is_none() && f.value.is_some());
+        if !(new_field || was_empty) {
+            continue;
+        }
+        if !is_doc_ts {
+            if profile == Profile::Strict {
+                findings.push(find(
+                    "signature_added",
+                    format!("chữ ký mới \"{}\" được thêm sau khi ký (chỉ chấp nhận với --profile multi)", f.name),
+                    format!("a new signature \"{}\" was added after signing (allowed only with --profile multi)", f.name),
+                ));
+                continue;
+            }
+            signatures_added = true;
+        }
+        if let Some(r) = f.field {
+            roots.push(Object::Ref(r));
+        }
+        roots.extend(f.widgets.iter().map(|w| Object::Ref(*w)));
+        if let Some(v) = f.value_ref {
+            roots.push(Object::Ref(v));
+        }
+    }
+    if profile == Profile::Multi
+        && let Some(m) = cur_cat.get("Metadata")
+    {
+        roots.push(m.clone());
+    }
+    let in_revision = |num: u32| rev.entries.contains_key(&num);
+    reach(&cur, &roots, &in_revision, &mut allowed)?;
+    // What the document can show: everything reachable from the trailer.
+    let mut live = BTreeSet::new();
+    let trailer_roots: Vec<Object> = ["Root", "Info"]
+        .iter()
+        .filter_map(|k| cur.trailer().get(k).cloned())
+        .collect();
+    reach(&cur, &trailer_roots, &in_revision, &mut live)?;
+
+    // 3. Every object of the revision is explained.
+    let filled: Vec<&SigField> = cur_fields
+        .iter()
+        .filter(|f| {
+            prev_fields
+                .iter()
+                .any(|p| p.field == f.field && p.value.is_none() && f.value.is_some())
+        })
+        .collect();
+    let prev_dss: BTreeSet<u32> = {
+        let mut s = BTreeSet::new();
+        if let Some(d) = prev_cat.get("DSS") {
+            reach(&prev, std::slice::from_ref(d), &|_| true, &mut s)?;
+        }
+        s
+    };
+    let mut referrers: Option<BTreeMap<u32, BTreeSet<u32>>> = None;
+    for (num, e) in &rev.entries {
+        let num = *num;
+        if matches!(e, Entry::Free) || containers.contains(&num) {
+            continue;
+        }
+        let r = ObjRef::new(num, 0);
+        let new_obj = cur.get(r).unwrap_or(Object::Null);
+        if matches!(&new_obj, Object::Stream(s) if s.dict.get_name("Type") == Some(b"XRef")) {
+            continue;
+        }
+        if !exists_before(num) {
+            // An object nothing refers to cannot change what is shown.
+            if !allowed.contains(&num) && live.contains(&num) {
+                findings.push(find(
+                    "unexplained_object",
+                    format!("đối tượng mới {num} không thuộc chữ ký hay dữ liệu kiểm tra dài hạn"),
+                    format!(
+                        "new object {num} belongs to no signature or long-term validation data"
+                    ),
+                ));
+            }
+            continue;
+        }
+        let old_obj = prev.get(r).unwrap_or(Object::Null);
+        let verdict = if r.num == prev_root.num {
+            diff_catalog(&prev, &cur, &prev_cat, &cur_cat, profile)
+        } else if prev_dss.contains(&num) {
+            Ok(())
+        } else {
+            diff_other(
+                &prev,
+                &cur,
+                num,
+                &old_obj,
+                &new_obj,
+                &filled,
+                &prev_cat,
+                profile,
+                &mut referrers,
+            )
+        };
+        if let Err(why) = verdict {
+            findings.push(why);
+        }
+    }
+    // 4. Signatures of the earlier revision stay as they were.
+    for p in &prev_fields {
+        if let Some(v) = p.value_ref
+            && rev.entries.contains_key(&v.num)
+        {
+            findings.push(find(
+                "signature_changed",
+                format!("từ điển chữ ký của trường \"{}\" bị ghi đè", p.name),
+                format!(
+                    "the signature dictionary of field \"{}\" was rewritten",
+                    p.name
+                ),
+            ));
+        }
+        if p.value.is_some()
+            && !cur_fields
+                .iter()
+                .any(|c| c.field == p.field && c.value_ref == p.value_ref)
+        {
+            findings.push(find(
+                "signature_removed",
+                format!("chữ ký \"{}\" bị gỡ khỏi biểu mẫu", p.name),
+                format!("signature \"{}\" was removed from the form", p.name),
+            ));
+        }
+    }
+    Ok(if !findings.is_empty() {
+        Verdict::Modified(findings)
+    } else if signatures_added {
+        Verdict::SignaturesAdded
+    } else {
+        Verdict::Ltv
+    })
+}
+
+/// Collects object numbers reachable from `roots` through objects that
+/// `follow` admits.
+fn reach<S: Source>(
+    doc: &Document<S>,
+    roots: &[Object],
+    follow: &dyn Fn(u32) -> bool,
+    out: &mut BTreeSet<u32>,
+) -> crate::Result<()> {
+    let mut stack: Vec<Object> = roots.to_vec();
+    let mut budget = 200_000usize;
+    while let Some(o) = stack.pop() {
+        budget = budget
+            .checked_sub(1)
+            .ok_or_else(|| crate::Error::Limit("too many objects to analyse".into()))?;
+        match o {
+            Object::Ref(r) if follow(r.num) && out.insert(r.num) => stack.push(doc.get(r)?),
+            Object::Array(a) => stack.extend(a),
+            Object::Dict(d) => stack.extend(d.iter().map(|(_, v)| v.clone())),
+            Object::Stream(s) => stack.extend(s.dict.iter().map(|(_, v)| v.clone())),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Offsets of `num gen obj` headers within `start..end`.
+fn object_headers<S: Source>(src: &S, start: u64, end: u64) -> crate::Result<Vec<(u32, u64)>> {
+    let len = (end - start) as usize;
+    if len > 64 * 1024 * 1024 {
+        return Err(crate::Error::Limit(
+            "a revision is too large to analyse".into(),
+        ));
+    }
+    let buf = src.read_range(start, len)?;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(k) = parse::find(&buf[i..], b"obj") {
+        let kw = i + k;
+        i = kw + 3;
+        // The keyword must stand alone: whitespace before, delimiter or whitespace after.
+        if kw == 0 || !parse::is_whitespace(buf[kw - 1]) {
+            continue;
+        }
+        if let Some(&b) = buf.get(kw + 3)
+            && !(parse::is_whitespace(b) || parse::is_delimiter(b))
+        {
+            continue;
+        }
+        if let Some((num, at)) = header_before(&buf, kw) {
+            out.push((num, start + at as u64));
+        }
+    }
+    Ok(out)
+}
+
+fn header_before(hay: &[u8], kw: usize) -> Option<(u32, usize)> {
+    let mut i = kw;
+    let ws = |i: &mut usize| {
+        while *i > 0 && parse::is_whitespace(hay[*i - 1]) {
+            *i -= 1;
+        }
+    };
+    let digits = |i: &mut usize| -> Option<usize> {
+        let end = *i;
+        while *i > 0 && hay[*i - 1].is_ascii_digit() {
+            *i -= 1;
+        }
+        (end > *i && end - *i <= 10).then_some(end)
+    };
+    ws(&mut i);
+    digits(&mut i)?;
+    let before = i;
+    ws(&mut i);
+    if i == before {
+        return None;
+    }
+    let end = digits(&mut i)?;
+    let start = i;
+    if start > 0 && !parse::is_whitespace(hay[start - 1]) {
+        return None;
+    }
+    Some((
+        std::str::from_utf8(&hay[start..end]).ok()?.parse().ok()?,
+        start,
+    ))
+}
+
+fn changed(what_vi: &str, what_en: &str, num: u32) -> Finding {
+    find(
+        "modified_after_signing",
+        format!("{what_vi} (đối tượng {num}) bị thay đổi sau khi ký"),
+        format!("{what_en} (object {num}) was changed after signing"),
+    )
+}
+
+/// The catalog may gain a DSS (and PAdES extensions); an inline AcroForm may
+/// only grow its fields.
+fn diff_catalog<S: Source>(
+    prev: &Document<S>,
+    cur: &Document<S>,
+    old: &Dict,
+    new: &Dict,
+    profile: Profile,
+) -> Result<(), Finding> {
+    let keys: BTreeSet<Vec<u8>> = old
+        .iter()
+        .chain(new.iter())
+        .map(|(k, _)| k.0.clone())
+        .collect();
+    for k in keys {
+        let key = String::from_utf8_lossy(&k).into_owned();
+        let (a, b) = (old.get(&key), new.get(&key));
+        if a == b {
+            continue;
+        }
+        let ok = match key.as_str() {
+            "DSS" | "Extensions" => true,
+            "AcroForm" => match (a.map(|x| prev.resolve(x)), b.map(|x| cur.resolve(x))) {
+                (None, Some(Ok(Object::Dict(n)))) => true_if_only_fields(&Dict::new(), &n, profile),
+                (Some(Ok(Object::Dict(o))), Some(Ok(Object::Dict(n)))) => {
+                    true_if_only_fields(&o, &n, profile)
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if !ok {
+            return Err(find(
+                "modified_after_signing",
+                format!("danh mục tài liệu bị thay đổi sau khi ký (khóa /{key})"),
+                format!("the document catalog was changed after signing (key /{key})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn true_if_only_fields(old: &Dict, new: &Dict, profile: Profile) -> bool {
+    let keys: BTreeSet<Vec<u8>> = old
+        .iter()
+        .chain(new.iter())
+        .map(|(k, _)| k.0.clone())
+        .collect();
+    keys.into_iter().all(|k| {
+        let key = String::from_utf8_lossy(&k).into_owned();
+        let (a, b) = (old.get(&key), new.get(&key));
+        a == b
+            || match key.as_str() {
+                "Fields" => grows(a, b),
+                "SigFlags" => true,
+                "DR" | "DA" => profile == Profile::Multi,
+                _ => false,
+            }
+    })
+}
+
+/// An array that only grew (old elements kept, in order).
+fn grows(a: Option<&Object>, b: Option<&Object>) -> bool {
+    match (a, b) {
+        (None, Some(Object::Array(_))) => true,
+        (Some(Object::Array(x)), Some(Object::Array(y))) => {
+            y.len() >= x.len() && y[..x.len()] == x[..]
+        }
+        // An indirect array is judged as its own object.
+        (Some(Object::Ref(x)), Some(Object::Ref(y))) => x == y,
+        _ => false,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn diff_other<S: Source>(
+    prev: &Document<S>,
+    cur: &Document<S>,
+    num: u32,
+    old: &Object,
+    new: &Object,
+    filled: &[&SigField],
+    prev_cat: &Dict,
+    profile: Profile,
+    referrers: &mut Option<BTreeMap<u32, BTreeSet<u32>>>,
+) -> Result<(), Finding> {
+    // An AcroForm dictionary that only grew its fields.
+    if let (Object::Dict(o), Object::Dict(n)) = (old, new)
+        && is_acroform(cur, num)
+    {
+        return if true_if_only_fields(o, n, profile) {
+            Ok(())
+        } else {
+            Err(changed("biểu mẫu", "the form", num))
+        };
+    }
+    // Arrays (Fields, Annots, Kids of a field) may only grow.
+    if let (Object::Array(_), Object::Array(_)) = (old, new) {
+        return if grows(Some(old), Some(new)) {
+            Ok(())
+        } else {
+            Err(changed("mảng", "an array", num))
+        };
+    }
+    // A page may only gain widgets.
+    if let (Object::Dict(o), Object::Dict(n)) = (old, new)
+        && o.get_name("Type") == Some(b"Page")
+    {
+        return if differs_only_in(o, n, &["Annots"]) && grows(o.get("Annots"), n.get("Annots")) {
+            Ok(())
+        } else {
+            Err(changed("trang", "a page", num))
+        };
+    }
+    if profile == Profile::Multi {
+        // A signature field being filled: /V (and its appearance) added.
+        if let Some(f) = filled
+            .iter()
+            .find(|f| f.field.map(|r| r.num) == Some(num) || f.widgets.iter().any(|w| w.num == num))
+            && let (Object::Dict(o), Object::Dict(n)) = (old, new)
+        {
+            let _ = f;
+            return if differs_only_in(o, n, &["V", "AP", "F", "Lock", "SV", "MK"]) {
+                Ok(())
+            } else {
+                Err(changed("trường chữ ký", "a signature field", num))
+            };
+        }
+        // XMP metadata rewritten by the signing application.
+        if prev_cat
+            .get("Metadata")
+            .and_then(Object::as_ref)
+            .map(|r| r.num)
+            == Some(num)
+        {
+            return Ok(());
+        }
+        // An appearance object of a field being filled, used by nothing else.
+        if let Some(f) = filled.iter().find(|f| owns_appearance(prev, f, num)) {
+            let map = match referrers {
+                Some(m) => m,
+                None => referrers.insert(build_referrers(prev).map_err(|e| {
+                    find(
+                        "unreadable_revision",
+                        format!("lỗi phân tích: {e}"),
+                        format!("analysis failed: {e}"),
+                    )
+                })?),
+            };
+            let owners: BTreeSet<u32> = f
+                .widgets
+                .iter()
+                .map(|w| w.num)
+                .chain(f.field.map(|r| r.num))
+                .collect();
+            let used_elsewhere = map.get(&num).is_some_and(|refs| {
+                refs.iter()
+                    .any(|r| !owners.contains(r) && !appearance_subtree(prev, f).contains(r))
+            });
+            return if used_elsewhere {
+                Err(find(
+                    "shared_appearance_overwritten",
+                    format!("đối tượng {num} dùng chung với nội dung khác bị ghi đè khi ký"),
+                    format!(
+                        "object {num}, also used elsewhere, was overwritten by a signing revision"
+                    ),
+                ))
+            } else {
+                Ok(())
+            };
+        }
+    }
+    let _ = cur;
+    Err(changed("nội dung", "content", num))
+}
+
+fn is_acroform<S: Source>(doc: &Document<S>, num: u32) -> bool {
+    doc.catalog()
+        .ok()
+        .and_then(|(_, c)| c.get("AcroForm").and_then(Object::as_ref))
+        .is_some_and(|r| r.num == num)
+}
+
+fn differs_only_in(a: &Dict, b: &Dict, allowed: &[&str]) -> bool {
+    let keys: BTreeSet<Vec<u8>> = a.iter().chain(b.iter()).map(|(k, _)| k.0.clone()).collect();
+    keys.into_iter().all(|k| {
+        let key = String::from_utf8_lossy(&k).into_owned();
+        a.get(&key) == b.get(&key) || allowed.contains(&key.as_str())
+    })
+}
+
+/// Objects of the field's appearance in the earlier revision.
+fn appearance_subtree<S: Source>(prev: &Document<S>, f: &SigField) -> BTreeSet<u32> {
+    let mut roots = Vec::new();
+    for w in f.widgets.iter().copied().chain(f.field) {
+        if let Ok(Object::Dict(d)) = prev.get(w)
+            && let Some(ap) = d.get("AP")
+        {
+            roots.push(ap.clone());
+        }
+    }
+    let mut out = BTreeSet::new();
+    let _ = reach(prev, &roots, &|_| true, &mut out);
+    out
+}
+
+fn owns_appearance<S: Source>(prev: &Document<S>, f: &SigField, num: u32) -> bool {
+    appearance_subtree(prev, f).contains(&num)
+}
+
+/// For every object, the objects that reference it (dictionary and array
+/// structure only; stream data is not read).
+fn build_referrers<S: Source>(doc: &Document<S>) -> crate::Result<BTreeMap<u32, BTreeSet<u32>>> {
+    let mut map: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
+    let mut from_catalog = BTreeSet::new();
+    if let Ok((root, _)) = doc.catalog() {
+        from_catalog.insert(root.num);
+    }
+    for (&num, e) in doc.entries().iter().take(200_000) {
+        if matches!(e, Entry::Free) {
+            continue;
+        }
+        let Ok(o) = doc.get(ObjRef::new(num, 0)) else {
+            continue;
+        };
+        let mut stack = vec![o];
+        while let Some(x) = stack.pop() {
+            match x {
+                Object::Ref(r) => {
+                    map.entry(r.num).or_default().insert(num);
+                }
+                Object::Array(a) => stack.extend(a),
+                Object::Dict(d) => stack.extend(d.iter().map(|(_, v)| v.clone())),
+                Object::Stream(s) => stack.extend(s.dict.iter().map(|(_, v)| v.clone())),
+                _ => {}
+            }
+        }
+    }
+    // Content streams name XObjects through /Resources dictionaries, which
+    // the walk above already records as references.
+    let _ = from_catalog;
+    Ok(map)
+}
