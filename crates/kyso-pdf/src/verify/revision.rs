@@ -385,10 +385,10 @@ fn judge_inner<S: Source + Copy>(
             roots.push(Object::Ref(v));
         }
     }
-    if profile == Profile::Multi
-        && let Some(m) = cur_cat.get("Metadata")
-    {
-        roots.push(m.clone());
+    if profile == Profile::Multi {
+        // Signing applications refresh the XMP and /Info metadata.
+        roots.extend(cur_cat.get("Metadata").cloned());
+        roots.extend(cur.trailer().get("Info").cloned());
     }
     let in_revision = |num: u32| rev.entries.contains_key(&num);
     reach(&cur, &roots, &in_revision, &mut allowed)?;
@@ -416,7 +416,44 @@ fn judge_inner<S: Source + Copy>(
         }
         s
     };
-    let mut referrers: Option<BTreeMap<u32, BTreeSet<u32>>> = None;
+    // A field being filled must not share its old appearance with anything:
+    // everything reachable from the trailer without passing through the
+    // field must stay clear of it.
+    if !filled.is_empty() {
+        let owners: BTreeSet<u32> = filled
+            .iter()
+            .flat_map(|f| {
+                f.widgets
+                    .iter()
+                    .map(|w| w.num)
+                    .chain(f.field.map(|r| r.num))
+            })
+            .collect();
+        let roots: Vec<Object> = prev.trailer().iter().map(|(_, v)| v.clone()).collect();
+        let mut elsewhere = BTreeSet::new();
+        reach(&prev, &roots, &|n| !owners.contains(&n), &mut elsewhere)?;
+        for f in &filled {
+            if let Some(n) = appearance_subtree(&prev, f)
+                .into_iter()
+                .find(|n| elsewhere.contains(n))
+            {
+                findings.push(find(
+                    "shared_appearance",
+                    format!("hình hiển thị của trường \"{}\" (đối tượng {n}) được dùng chung với nội dung khác", f.name),
+                    format!("the appearance of field \"{}\" (object {n}) is shared with other content", f.name),
+                ));
+            }
+        }
+    }
+    let ctx = Ctx {
+        prev: &prev,
+        cur: &cur,
+        filled: &filled,
+        prev_cat: &prev_cat,
+        profile,
+    };
+    let mut explained: BTreeSet<u32> = BTreeSet::new();
+    let mut fresh = Vec::new();
     for (num, e) in &rev.entries {
         let num = *num;
         if matches!(e, Entry::Free) || containers.contains(&num) {
@@ -428,38 +465,33 @@ fn judge_inner<S: Source + Copy>(
             continue;
         }
         if !exists_before(num) {
-            // An object nothing refers to cannot change what is shown.
-            if !allowed.contains(&num) && live.contains(&num) {
-                findings.push(find(
-                    "unexplained_object",
-                    format!("đối tượng mới {num} không thuộc chữ ký hay dữ liệu kiểm tra dài hạn"),
-                    format!(
-                        "new object {num} belongs to no signature or long-term validation data"
-                    ),
-                ));
-            }
+            fresh.push(num);
             continue;
         }
         let old_obj = prev.get(r).unwrap_or(Object::Null);
         let verdict = if r.num == prev_root.num {
-            diff_catalog(&prev, &cur, &prev_cat, &cur_cat, profile)
+            diff_catalog(&ctx, &prev_cat, &cur_cat, &mut explained)
         } else if prev_dss.contains(&num) {
             Ok(())
+        } else if profile == Profile::Multi
+            && prev.trailer().get("Info").and_then(Object::as_ref) == Some(r)
+        {
+            Ok(())
         } else {
-            diff_other(
-                &prev,
-                &cur,
-                num,
-                &old_obj,
-                &new_obj,
-                &filled,
-                &prev_cat,
-                profile,
-                &mut referrers,
-            )
+            diff_other(&ctx, num, &old_obj, &new_obj, &mut explained)
         };
         if let Err(why) = verdict {
             findings.push(why);
+        }
+    }
+    for num in fresh {
+        // An object nothing refers to cannot change what is shown.
+        if !allowed.contains(&num) && !explained.contains(&num) && live.contains(&num) {
+            findings.push(find(
+                "unexplained_object",
+                format!("đối tượng mới {num} không thuộc chữ ký hay dữ liệu kiểm tra dài hạn"),
+                format!("new object {num} belongs to no signature or long-term validation data"),
+            ));
         }
     }
     // 4. Signatures of the earlier revision stay as they were.
@@ -584,6 +616,43 @@ fn header_before(hay: &[u8], kw: usize) -> Option<(u32, usize)> {
     ))
 }
 
+/// The two document states a revision is judged between.
+struct Ctx<'a, S: Source> {
+    prev: &'a Document<S>,
+    cur: &'a Document<S>,
+    filled: &'a [&'a SigField],
+    prev_cat: &'a Dict,
+    profile: Profile,
+}
+
+impl<S: Source> Ctx<'_, S> {
+    /// An array (direct or indirect) that only grew, old elements first. A
+    /// new indirect array that does so is recorded as explained.
+    fn grows(&self, a: Option<&Object>, b: Option<&Object>, explained: &mut BTreeSet<u32>) -> bool {
+        let old = match a.map(|x| self.prev.resolve(x)) {
+            None => Some(Vec::new()),
+            Some(Ok(Object::Array(v))) => Some(v),
+            Some(Ok(Object::Null)) => Some(Vec::new()),
+            _ => None,
+        };
+        let new = match b.map(|x| self.cur.resolve(x)) {
+            Some(Ok(Object::Array(v))) => Some(v),
+            _ => None,
+        };
+        let (Some(old), Some(new)) = (old, new) else {
+            return false;
+        };
+        let ok = new.len() >= old.len() && new[..old.len()] == old[..];
+        if ok
+            && let Some(r) = b.and_then(Object::as_ref)
+            && a.and_then(Object::as_ref) != Some(r)
+        {
+            explained.insert(r.num);
+        }
+        ok
+    }
+}
+
 fn changed(what_vi: &str, what_en: &str, num: u32) -> Finding {
     find(
         "modified_after_signing",
@@ -595,11 +664,10 @@ fn changed(what_vi: &str, what_en: &str, num: u32) -> Finding {
 /// The catalog may gain a DSS (and PAdES extensions); an inline AcroForm may
 /// only grow its fields.
 fn diff_catalog<S: Source>(
-    prev: &Document<S>,
-    cur: &Document<S>,
+    ctx: &Ctx<'_, S>,
     old: &Dict,
     new: &Dict,
-    profile: Profile,
+    explained: &mut BTreeSet<u32>,
 ) -> Result<(), Finding> {
     let keys: BTreeSet<Vec<u8>> = old
         .iter()
@@ -614,13 +682,23 @@ fn diff_catalog<S: Source>(
         }
         let ok = match key.as_str() {
             "DSS" | "Extensions" => true,
-            "AcroForm" => match (a.map(|x| prev.resolve(x)), b.map(|x| cur.resolve(x))) {
-                (None, Some(Ok(Object::Dict(n)))) => true_if_only_fields(&Dict::new(), &n, profile),
+            "AcroForm" => match (
+                a.map(|x| ctx.prev.resolve(x)),
+                b.map(|x| ctx.cur.resolve(x)),
+            ) {
+                (None, Some(Ok(Object::Dict(n)))) => {
+                    let ok = ctx.only_fields(&Dict::new(), &n, explained);
+                    if ok && let Some(r) = b.and_then(Object::as_ref) {
+                        explained.insert(r.num);
+                    }
+                    ok
+                }
                 (Some(Ok(Object::Dict(o))), Some(Ok(Object::Dict(n)))) => {
-                    true_if_only_fields(&o, &n, profile)
+                    ctx.only_fields(&o, &n, explained)
                 }
                 _ => false,
             },
+            "Metadata" => ctx.profile == Profile::Multi,
             _ => false,
         };
         if !ok {
@@ -634,55 +712,43 @@ fn diff_catalog<S: Source>(
     Ok(())
 }
 
-fn true_if_only_fields(old: &Dict, new: &Dict, profile: Profile) -> bool {
-    let keys: BTreeSet<Vec<u8>> = old
-        .iter()
-        .chain(new.iter())
-        .map(|(k, _)| k.0.clone())
-        .collect();
-    keys.into_iter().all(|k| {
-        let key = String::from_utf8_lossy(&k).into_owned();
-        let (a, b) = (old.get(&key), new.get(&key));
-        a == b
-            || match key.as_str() {
-                "Fields" => grows(a, b),
-                "SigFlags" => true,
-                "DR" | "DA" => profile == Profile::Multi,
-                _ => false,
-            }
-    })
-}
-
-/// An array that only grew (old elements kept, in order).
-fn grows(a: Option<&Object>, b: Option<&Object>) -> bool {
-    match (a, b) {
-        (None, Some(Object::Array(_))) => true,
-        (Some(Object::Array(x)), Some(Object::Array(y))) => {
-            y.len() >= x.len() && y[..x.len()] == x[..]
-        }
-        // An indirect array is judged as its own object.
-        (Some(Object::Ref(x)), Some(Object::Ref(y))) => x == y,
-        _ => false,
+impl<S: Source> Ctx<'_, S> {
+    /// An AcroForm that changed only by growing its fields (and, for the
+    /// multi-signer profile, its default resources).
+    fn only_fields(&self, old: &Dict, new: &Dict, explained: &mut BTreeSet<u32>) -> bool {
+        let keys: BTreeSet<Vec<u8>> = old
+            .iter()
+            .chain(new.iter())
+            .map(|(k, _)| k.0.clone())
+            .collect();
+        keys.into_iter().all(|k| {
+            let key = String::from_utf8_lossy(&k).into_owned();
+            let (a, b) = (old.get(&key), new.get(&key));
+            a == b
+                || match key.as_str() {
+                    "Fields" => self.grows(a, b, explained),
+                    "SigFlags" => true,
+                    "DR" | "DA" => self.profile == Profile::Multi,
+                    _ => false,
+                }
+        })
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn diff_other<S: Source>(
-    prev: &Document<S>,
-    cur: &Document<S>,
+    ctx: &Ctx<'_, S>,
     num: u32,
     old: &Object,
     new: &Object,
-    filled: &[&SigField],
-    prev_cat: &Dict,
-    profile: Profile,
-    referrers: &mut Option<BTreeMap<u32, BTreeSet<u32>>>,
+    explained: &mut BTreeSet<u32>,
 ) -> Result<(), Finding> {
+    let (prev, cur, filled, prev_cat, profile) =
+        (ctx.prev, ctx.cur, ctx.filled, ctx.prev_cat, ctx.profile);
     // An AcroForm dictionary that only grew its fields.
     if let (Object::Dict(o), Object::Dict(n)) = (old, new)
         && is_acroform(cur, num)
     {
-        return if true_if_only_fields(o, n, profile) {
+        return if ctx.only_fields(o, n, explained) {
             Ok(())
         } else {
             Err(changed("biểu mẫu", "the form", num))
@@ -690,7 +756,7 @@ fn diff_other<S: Source>(
     }
     // Arrays (Fields, Annots, Kids of a field) may only grow.
     if let (Object::Array(_), Object::Array(_)) = (old, new) {
-        return if grows(Some(old), Some(new)) {
+        return if ctx.grows(Some(old), Some(new), explained) {
             Ok(())
         } else {
             Err(changed("mảng", "an array", num))
@@ -700,7 +766,9 @@ fn diff_other<S: Source>(
     if let (Object::Dict(o), Object::Dict(n)) = (old, new)
         && o.get_name("Type") == Some(b"Page")
     {
-        return if differs_only_in(o, n, &["Annots"]) && grows(o.get("Annots"), n.get("Annots")) {
+        return if differs_only_in(o, n, &["Annots"])
+            && ctx.grows(o.get("Annots"), n.get("Annots"), explained)
+        {
             Ok(())
         } else {
             Err(changed("trang", "a page", num))
@@ -729,42 +797,13 @@ fn diff_other<S: Source>(
         {
             return Ok(());
         }
-        // An appearance object of a field being filled, used by nothing else.
-        if let Some(f) = filled.iter().find(|f| owns_appearance(prev, f, num)) {
-            let map = match referrers {
-                Some(m) => m,
-                None => referrers.insert(build_referrers(prev).map_err(|e| {
-                    find(
-                        "unreadable_revision",
-                        format!("lỗi phân tích: {e}"),
-                        format!("analysis failed: {e}"),
-                    )
-                })?),
-            };
-            let owners: BTreeSet<u32> = f
-                .widgets
-                .iter()
-                .map(|w| w.num)
-                .chain(f.field.map(|r| r.num))
-                .collect();
-            let used_elsewhere = map.get(&num).is_some_and(|refs| {
-                refs.iter()
-                    .any(|r| !owners.contains(r) && !appearance_subtree(prev, f).contains(r))
-            });
-            return if used_elsewhere {
-                Err(find(
-                    "shared_appearance_overwritten",
-                    format!("đối tượng {num} dùng chung với nội dung khác bị ghi đè khi ký"),
-                    format!(
-                        "object {num}, also used elsewhere, was overwritten by a signing revision"
-                    ),
-                ))
-            } else {
-                Ok(())
-            };
+        // An appearance object of a field being filled (its sharing was
+        // checked for the whole revision).
+        if filled.iter().any(|f| owns_appearance(prev, f, num)) {
+            return Ok(());
         }
     }
-    let _ = cur;
+    let _ = (cur, prev_cat);
     Err(changed("nội dung", "content", num))
 }
 
@@ -800,38 +839,4 @@ fn appearance_subtree<S: Source>(prev: &Document<S>, f: &SigField) -> BTreeSet<u
 
 fn owns_appearance<S: Source>(prev: &Document<S>, f: &SigField, num: u32) -> bool {
     appearance_subtree(prev, f).contains(&num)
-}
-
-/// For every object, the objects that reference it (dictionary and array
-/// structure only; stream data is not read).
-fn build_referrers<S: Source>(doc: &Document<S>) -> crate::Result<BTreeMap<u32, BTreeSet<u32>>> {
-    let mut map: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
-    let mut from_catalog = BTreeSet::new();
-    if let Ok((root, _)) = doc.catalog() {
-        from_catalog.insert(root.num);
-    }
-    for (&num, e) in doc.entries().iter().take(200_000) {
-        if matches!(e, Entry::Free) {
-            continue;
-        }
-        let Ok(o) = doc.get(ObjRef::new(num, 0)) else {
-            continue;
-        };
-        let mut stack = vec![o];
-        while let Some(x) = stack.pop() {
-            match x {
-                Object::Ref(r) => {
-                    map.entry(r.num).or_default().insert(num);
-                }
-                Object::Array(a) => stack.extend(a),
-                Object::Dict(d) => stack.extend(d.iter().map(|(_, v)| v.clone())),
-                Object::Stream(s) => stack.extend(s.dict.iter().map(|(_, v)| v.clone())),
-                _ => {}
-            }
-        }
-    }
-    // Content streams name XObjects through /Resources dictionaries, which
-    // the walk above already records as references.
-    let _ = from_catalog;
-    Ok(map)
 }
