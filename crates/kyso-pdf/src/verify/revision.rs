@@ -471,11 +471,11 @@ fn judge_inner<S: Source + Copy>(
         let old_obj = prev.get(r).unwrap_or(Object::Null);
         let verdict = if r.num == prev_root.num {
             diff_catalog(&ctx, &prev_cat, &cur_cat, &mut explained)
-        } else if prev_dss.contains(&num) {
-            Ok(())
-        } else if profile == Profile::Multi
-            && prev.trailer().get("Info").and_then(Object::as_ref) == Some(r)
+        } else if prev_dss.contains(&num)
+            || (profile == Profile::Multi
+                && prev.trailer().get("Info").and_then(Object::as_ref) == Some(r))
         {
+            // The DSS may grow; signing applications refresh /Info.
             Ok(())
         } else {
             diff_other(&ctx, num, &old_obj, &new_obj, &mut explained)
