@@ -7,6 +7,7 @@ pub mod chain;
 pub mod crypto;
 pub mod report;
 pub mod revision;
+pub mod revocation;
 
 #[cfg(test)]
 mod tests;
@@ -127,12 +128,38 @@ pub fn verify<S: Source + Copy>(src: S, opts: &VerifyOptions) -> Report {
             format!("{trailing} bytes follow the last %%EOF"),
         ));
     }
-    let dss_certs = dss_certificates(&doc);
+    let dss = revocation::read_dss(&doc);
     let mut verdicts: BTreeMap<usize, Verdict> = BTreeMap::new();
     let original_end = opts.original.map(|o| check_original(src, &revs, o));
 
-    for field in fields.iter().filter(|x| x.value.is_some()) {
-        let mut s = check_signature(src, &doc, &revs, field, &dss_certs, opts);
+    // Document timestamps first: a valid one proves every earlier revision existed.
+    let is_doc_ts = |x: &&revision::SigField| {
+        x.value
+            .as_ref()
+            .is_some_and(|v| v.get_name("Type") == Some(b"DocTimeStamp"))
+    };
+    let mut doc_ts_poe: Vec<(usize, OffsetDateTime)> = Vec::new();
+    let ordered: Vec<&revision::SigField> = fields
+        .iter()
+        .filter(|x| x.value.is_some())
+        .filter(is_doc_ts)
+        .chain(
+            fields
+                .iter()
+                .filter(|x| x.value.is_some())
+                .filter(|x| !is_doc_ts(x)),
+        )
+        .collect();
+    for field in ordered {
+        let mut s = check_signature(src, &doc, &revs, field, &dss, &doc_ts_poe, opts);
+        if s.kind == "document_timestamp"
+            && s.indication == Indication::TotalPassed
+            && let (Some(r), Some(t)) = (s.revision, s.timestamps.first())
+            && let Ok(t) =
+                OffsetDateTime::parse(&t.time, &time::format_description::well_known::Rfc3339)
+        {
+            doc_ts_poe.push((r, t));
+        }
         let shared = field.value_ref.is_some()
             && fields
                 .iter()
@@ -284,28 +311,6 @@ fn check_original<S: Source + Copy>(src: S, revs: &[Revision], o: Original) -> R
     }
 }
 
-fn dss_certificates<S: Source>(doc: &Document<S>) -> Vec<Certificate> {
-    let mut out = Vec::new();
-    let Ok((_, cat)) = doc.catalog() else {
-        return out;
-    };
-    let Some(dss) = cat.get("DSS").and_then(|d| doc.resolve(d).ok()) else {
-        return out;
-    };
-    let Some(dss) = dss.as_dict() else { return out };
-    if let Some(Ok(Object::Array(certs))) = dss.get("Certs").map(|c| doc.resolve(c)) {
-        for c in certs.iter().take(10_000) {
-            if let Ok(Object::Stream(s)) = doc.resolve(c)
-                && let Ok(der) = doc.decode_stream(&s)
-                && let Ok(cert) = Certificate::from_der(&der)
-            {
-                out.push(cert);
-            }
-        }
-    }
-    out
-}
-
 fn cert_info(c: &Certificate) -> CertInfo {
     let v = &c.tbs_certificate.validity;
     let rfc = |t: &x509_cert::time::Time| {
@@ -360,7 +365,8 @@ fn check_signature<S: Source + Copy>(
     doc: &Document<S>,
     revs: &[Revision],
     field: &revision::SigField,
-    dss_certs: &[Certificate],
+    dss: &revocation::Dss,
+    later_doc_ts: &[(usize, OffsetDateTime)],
     opts: &VerifyOptions,
 ) -> SignatureReport {
     let mut s = empty_report(&field.name);
@@ -622,34 +628,70 @@ fn check_signature<S: Source + Copy>(
     s.signer = Some(cert_info(&signer));
 
     if is_doc_ts {
-        if let Err(x) = check_doc_timestamp(&parsed, digest_alg, &doc_digest) {
+        // The token's imprint is the byte-range digest, in its own algorithm.
+        let digest_of = |alg: DigestAlg| {
+            if alg == digest_alg {
+                Some(doc_digest.clone())
+            } else {
+                hash_ranges(src, b, c, d, alg)
+            }
+        };
+        match check_token(&parsed, &digest_of) {
+            Ok((time, _)) => s.timestamps.push(TimestampInfo {
+                kind: "document",
+                time: rfc3339(time),
+                tsa: signer.tbs_certificate.subject.to_string(),
+                valid: true,
+                errors: Vec::new(),
+            }),
+            Err(TokenProblem::Imprint) => {
+                s.errors.push(f(
+                    "digest_mismatch",
+                    "dấu thời gian tài liệu không khớp nội dung: tài liệu đã bị thay đổi",
+                    "the document timestamp does not match the content: the bytes were changed",
+                ));
+                fail(&mut s, Indication::TotalFailed, SubIndication::HashFailure);
+                return s;
+            }
+            Err(TokenProblem::Invalid(e)) => {
+                s.errors.push(f(
+                    "timestamp_invalid",
+                    format!("dấu thời gian tài liệu không hợp lệ: {e}"),
+                    format!("invalid document timestamp: {e}"),
+                ));
+                fail(
+                    &mut s,
+                    Indication::TotalFailed,
+                    SubIndication::SigCryptoFailure,
+                );
+                return s;
+            }
+        }
+    } else {
+        if let Err((x, sub)) = check_signer_info(
+            &parsed.si,
+            &signer,
+            digest_alg,
+            &doc_digest,
+            s.sub_filter == "ETSI.CAdES.detached",
+        ) {
             s.errors.push(x);
-            fail(&mut s, Indication::TotalFailed, SubIndication::HashFailure);
+            fail(&mut s, Indication::TotalFailed, sub);
             return s;
         }
-    } else if let Err((x, sub)) = check_signer_info(
-        &parsed.si,
-        &signer,
-        digest_alg,
-        &doc_digest,
-        s.sub_filter == "ETSI.CAdES.detached",
-    ) {
-        s.errors.push(x);
-        fail(&mut s, Indication::TotalFailed, sub);
-        return s;
-    }
-    if let Err(e) = signature_value_check(&parsed, &signer, digest_alg, &doc_digest, is_doc_ts) {
-        s.errors.push(f(
-            "signature_invalid",
-            format!("giá trị chữ ký không đúng: {e}"),
-            format!("the signature value does not verify: {e}"),
-        ));
-        fail(
-            &mut s,
-            Indication::TotalFailed,
-            SubIndication::SigCryptoFailure,
-        );
-        return s;
+        if let Err(e) = signature_value_check(&parsed, &signer, digest_alg, &doc_digest) {
+            s.errors.push(f(
+                "signature_invalid",
+                format!("giá trị chữ ký không đúng: {e}"),
+                format!("the signature value does not verify: {e}"),
+            ));
+            fail(
+                &mut s,
+                Indication::TotalFailed,
+                SubIndication::SigCryptoFailure,
+            );
+            return s;
+        }
     }
 
     // Integrity holds; a weak algorithm still cannot be relied on (policy).
@@ -667,43 +709,36 @@ fn check_signature<S: Source + Copy>(
         );
     }
 
-    // Proof of existence: a valid signature timestamp.
+    // Proof of existence: a valid signature timestamp, or a valid document
+    // timestamp in a later revision.
     let mut poe: Option<OffsetDateTime> = None;
     if !is_doc_ts {
         for tst in signature_timestamps(&parsed.si) {
-            let info = timestamp_info(
+            let (info, time) = timestamp_info(
                 &tst,
                 parsed.si.signature.as_bytes(),
-                "signature",
                 &parsed.certs,
-                dss_certs,
+                &dss.certs,
                 &opts.trust,
             );
-            if info.valid {
-                if let Ok(t) = OffsetDateTime::parse(
-                    &info.time,
-                    &time::format_description::well_known::Rfc3339,
-                ) {
-                    poe = Some(poe.map_or(t, |p: OffsetDateTime| p.min(t)));
-                }
-            } else {
-                s.warnings.extend(info.errors.iter().cloned());
+            match time {
+                Some(t) => poe = Some(poe.map_or(t, |p: OffsetDateTime| p.min(t))),
+                None => s.warnings.extend(info.errors.iter().cloned()),
             }
             s.timestamps.push(info);
         }
-    } else if let Ok(info) = tst_time(&parsed) {
-        s.timestamps.push(TimestampInfo {
-            kind: "document",
-            time: info,
-            tsa: signer.tbs_certificate.subject.to_string(),
-            valid: true,
-            errors: Vec::new(),
-        });
+        if let Some(r) = s.revision {
+            for (rev, t) in later_doc_ts {
+                if *rev > r {
+                    poe = Some(poe.map_or(*t, |p| p.min(*t)));
+                }
+            }
+        }
     }
 
     // The certificate path.
     let mut pool: Vec<Certificate> = parsed.certs.clone();
-    pool.extend(dss_certs.iter().cloned());
+    pool.extend(dss.certs.iter().cloned());
     let at = poe.unwrap_or(opts.now);
     match chain::build(&signer, &pool, &opts.trust) {
         None => {
@@ -768,13 +803,7 @@ fn check_signature<S: Source + Copy>(
                     );
                 }
             }
-            if s.indication == Indication::TotalPassed {
-                s.warnings.push(f(
-                    "no_revocation_data",
-                    "không có dữ liệu thu hồi (CRL/OCSP) để kiểm tra",
-                    "no revocation data (CRL/OCSP) was available to check",
-                ));
-            }
+            apply_revocation(&mut s, &path, dss, poe, opts.now);
         }
     }
     s
@@ -975,15 +1004,14 @@ fn check_signer_info(
     Ok(())
 }
 
-/// Verifies the SignerInfo's signature value.
+/// Verifies the SignerInfo's signature value over the signed attributes
+/// (or, without them, over the document digest).
 fn signature_value_check(
     p: &ParsedCms,
     signer: &Certificate,
     alg: DigestAlg,
-    doc_digest: &[u8],
-    is_doc_ts: bool,
+    content_digest: &[u8],
 ) -> Result<(), String> {
-    let _ = is_doc_ts;
     let sig_alg = crypto::signature_digest(&p.si.signature_algorithm, Some(alg))?;
     let prehash = match &p.si.signed_attrs {
         Some(a) => sig_alg.digest(&a.to_der().map_err(|e| e.to_string())?),
@@ -991,7 +1019,7 @@ fn signature_value_check(
             if sig_alg != alg {
                 return Err("digest algorithms disagree".into());
             }
-            doc_digest.to_vec()
+            content_digest.to_vec()
         }
     };
     crypto::verify_prehash(
@@ -1000,23 +1028,6 @@ fn signature_value_check(
         &prehash,
         p.si.signature.as_bytes(),
     )
-}
-
-/// A document timestamp: a TimeStampToken whose imprint is the byte-range digest.
-fn check_doc_timestamp(p: &ParsedCms, _alg: DigestAlg, _doc_digest: &[u8]) -> Result<(), Finding> {
-    let info = tst_info_of(&p.sd).map_err(|e| {
-        f(
-            "timestamp_invalid",
-            format!("dấu thời gian tài liệu không hợp lệ: {e}"),
-            format!("invalid document timestamp: {e}"),
-        )
-    })?;
-    let imprint_alg = DigestAlg::from_oid(info.message_imprint.hash_algorithm.oid)
-        .map_err(|e| f("timestamp_invalid", e.clone(), e))?;
-    let _ = imprint_alg;
-    // The imprint must be over the same byte range, hashed with its own algorithm;
-    // check_signature computed the range digest with the SignerInfo's algorithm.
-    Ok(())
 }
 
 fn tst_info_of(sd: &SignedData) -> Result<x509_tsp::TstInfo, String> {
@@ -1032,13 +1043,7 @@ fn tst_info_of(sd: &SignedData) -> Result<x509_tsp::TstInfo, String> {
     x509_tsp::TstInfo::from_der(o.as_bytes()).map_err(|e| e.to_string())
 }
 
-fn tst_time(p: &ParsedCms) -> Result<String, String> {
-    let info = tst_info_of(&p.sd)?;
-    OffsetDateTime::from(info.gen_time.to_system_time())
-        .format(&time::format_description::well_known::Rfc3339)
-        .map_err(|e| e.to_string())
-}
-
+/// The RFC 3161 tokens in the SignerInfo's unsigned attributes.
 fn signature_timestamps(si: &SignerInfo) -> Vec<Vec<u8>> {
     si.unsigned_attrs
         .as_ref()
@@ -1051,86 +1056,198 @@ fn signature_timestamps(si: &SignerInfo) -> Vec<Vec<u8>> {
         .unwrap_or_default()
 }
 
-/// Verifies an RFC 3161 token over `data` (the signature value).
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// SHA-x over `[0, b) ∪ [c, c + d)`.
+fn hash_ranges<S: Source>(src: S, b: u64, c: u64, d: u64, alg: DigestAlg) -> Option<Vec<u8>> {
+    let mut h = Hasher::new(alg);
+    for r in [0..b, c..c + d] {
+        for_each_chunk(&src, r, |x| {
+            h.update(x);
+            Ok(())
+        })
+        .ok()?;
+    }
+    Some(h.finish())
+}
+
+/// Why a timestamp token was refused.
+enum TokenProblem {
+    /// It timestamps other data.
+    Imprint,
+    /// It is malformed or its signature does not verify.
+    Invalid(String),
+}
+
+/// Checks an RFC 3161 token: the imprint matches `digest_of(alg)`, the
+/// TSTInfo is what the TSA signed, and the TSA's signature verifies.
+/// Returns the time and the TSA certificate.
+fn check_token(
+    p: &ParsedCms,
+    digest_of: &dyn Fn(DigestAlg) -> Option<Vec<u8>>,
+) -> Result<(OffsetDateTime, Certificate), TokenProblem> {
+    let bad = TokenProblem::Invalid;
+    let tst = tst_info_of(&p.sd).map_err(bad)?;
+    let alg = DigestAlg::from_oid(tst.message_imprint.hash_algorithm.oid).map_err(bad)?;
+    let data = digest_of(alg).ok_or_else(|| bad("the timestamped data cannot be read".into()))?;
+    if data != tst.message_imprint.hashed_message.as_bytes() {
+        return Err(TokenProblem::Imprint);
+    }
+    let tsa = find_signer(p).ok_or_else(|| bad("the token carries no TSA certificate".into()))?;
+    let econtent =
+        p.sd.encap_content_info
+            .econtent
+            .as_ref()
+            .ok_or_else(|| bad("no TSTInfo".into()))?;
+    let octets: OctetString = econtent.decode_as().map_err(|e| bad(e.to_string()))?;
+    let si_alg = DigestAlg::from_oid(p.si.digest_alg.oid).map_err(bad)?;
+    let tst_digest = si_alg.digest(octets.as_bytes());
+    if p.si.signed_attrs.is_none() {
+        return Err(bad("the token has no signed attributes".into()));
+    }
+    let md = attr_value(&p.si, crate::cms::MESSAGE_DIGEST)
+        .and_then(|v| v.decode_as::<OctetString>().ok())
+        .ok_or_else(|| bad("the token has no message digest".into()))?;
+    if md.as_bytes() != tst_digest {
+        return Err(bad(
+            "the token's message digest does not match its TSTInfo".into()
+        ));
+    }
+    signature_value_check(p, &tsa, si_alg, &tst_digest).map_err(bad)?;
+    Ok((OffsetDateTime::from(tst.gen_time.to_system_time()), tsa))
+}
+
+/// A signature timestamp over `data` (the signature value): the report
+/// entry, and its time when it is valid and its TSA trusted.
 fn timestamp_info(
     token: &[u8],
     data: &[u8],
-    kind: &'static str,
     extra_certs: &[Certificate],
     dss_certs: &[Certificate],
     trust: &[Certificate],
-) -> TimestampInfo {
+) -> (TimestampInfo, Option<OffsetDateTime>) {
     let mut info = TimestampInfo {
-        kind,
+        kind: "signature",
         time: String::new(),
         tsa: String::new(),
         valid: false,
         errors: Vec::new(),
     };
-    let bad = |e: String| {
-        f(
-            "timestamp_invalid",
-            format!("dấu thời gian không hợp lệ: {e}"),
-            format!("invalid timestamp: {e}"),
-        )
-    };
     let p = match parse_cms(token) {
         Ok(p) => p,
         Err(e) => {
             info.errors.push(e);
-            return info;
+            return (info, None);
         }
     };
-    let tst = match tst_info_of(&p.sd) {
-        Ok(t) => t,
-        Err(e) => {
-            info.errors.push(bad(e));
-            return info;
-        }
-    };
-    info.time = OffsetDateTime::from(tst.gen_time.to_system_time())
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    let check = (|| -> Result<Certificate, String> {
-        let alg = DigestAlg::from_oid(tst.message_imprint.hash_algorithm.oid)?;
-        if alg.digest(data) != tst.message_imprint.hashed_message.as_bytes() {
-            return Err("the token timestamps other data".into());
-        }
-        let tsa = find_signer(&p).ok_or("the token carries no TSA certificate")?;
-        let econtent =
-            p.sd.encap_content_info
-                .econtent
-                .as_ref()
-                .ok_or("no TSTInfo")?;
-        let octets: OctetString = econtent.decode_as().map_err(|e| e.to_string())?;
-        let si_alg = DigestAlg::from_oid(p.si.digest_alg.oid)?;
-        let md = attr_value(&p.si, crate::cms::MESSAGE_DIGEST)
-            .and_then(|v| v.decode_as::<OctetString>().ok())
-            .ok_or("the token has no message digest")?;
-        if md.as_bytes() != si_alg.digest(octets.as_bytes()) {
-            return Err("the token's message digest does not match its TSTInfo".into());
-        }
-        signature_value_check(&p, &tsa, si_alg, &[], true)?;
-        Ok(tsa)
-    })();
-    match check {
-        Ok(tsa) => {
+    match check_token(&p, &|alg| Some(alg.digest(data))) {
+        Ok((time, tsa)) => {
+            info.time = rfc3339(time);
             info.tsa = tsa.tbs_certificate.subject.to_string();
             let mut pool = p.certs.clone();
             pool.extend(extra_certs.iter().cloned());
             pool.extend(dss_certs.iter().cloned());
             match chain::build(&tsa, &pool, trust) {
-                Some(_) => info.valid = true,
-                None => info.errors.push(f(
+                Some(path)
+                    if chain::check(
+                        &path,
+                        time,
+                        &[KeyUsages::DigitalSignature, KeyUsages::NonRepudiation],
+                    )
+                    .is_ok() =>
+                {
+                    info.valid = true;
+                    return (info, Some(time));
+                }
+                _ => info.errors.push(f(
                     "timestamp_untrusted",
                     "chứng thư của máy chủ dấu thời gian không tin cậy",
                     "the timestamp authority is not trusted",
                 )),
             }
         }
-        Err(e) => info.errors.push(bad(e)),
+        Err(TokenProblem::Imprint) => info.errors.push(f(
+            "timestamp_invalid",
+            "dấu thời gian không khớp giá trị chữ ký",
+            "the timestamp does not cover this signature value",
+        )),
+        Err(TokenProblem::Invalid(e)) => info.errors.push(f(
+            "timestamp_invalid",
+            format!("dấu thời gian không hợp lệ: {e}"),
+            format!("invalid timestamp: {e}"),
+        )),
     }
-    info
+    (info, None)
+}
+
+/// Revocation of the signer certificate from the DSS (ETSI EN 319 102-1
+/// §5.2.6): revoked before the proof of existence is TOTAL_FAILED/REVOKED;
+/// revoked without proof of existence is INDETERMINATE/REVOKED_NO_POE; a
+/// revocation after the proof of existence leaves the signature valid.
+fn apply_revocation(
+    s: &mut SignatureReport,
+    path: &chain::Path,
+    dss: &revocation::Dss,
+    poe: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) {
+    let (Some(cert), Some(issuer)) = (path.certs.first(), path.certs.get(1)) else {
+        return;
+    };
+    match revocation::status(cert, issuer, dss) {
+        revocation::Status::Good(src) => {
+            s.revocation = RevocationInfo {
+                status: "good",
+                source: src,
+                revoked_at: None,
+            }
+        }
+        revocation::Status::Unknown => {
+            if s.indication == Indication::TotalPassed {
+                s.warnings.push(f(
+                    "no_revocation_data",
+                    "không có dữ liệu thu hồi (CRL/OCSP) để kiểm tra",
+                    "no revocation data (CRL/OCSP) was available to check",
+                ));
+            }
+        }
+        revocation::Status::Revoked(at, src) => {
+            s.revocation = RevocationInfo {
+                status: "revoked",
+                source: src,
+                revoked_at: Some(rfc3339(at)),
+            };
+            match poe {
+                Some(p) if p < at => s.warnings.push(f(
+                    "revoked_after_signing",
+                    format!(
+                        "chứng thư bị thu hồi lúc {} — sau thời điểm ký đã được chứng minh",
+                        rfc3339(at)
+                    ),
+                    format!(
+                        "the certificate was revoked at {}, after the proven signing time",
+                        rfc3339(at)
+                    ),
+                )),
+                Some(_) => {
+                    s.errors.push(f(
+                        "revoked",
+                        format!("chứng thư người ký đã bị thu hồi lúc {}", rfc3339(at)),
+                        format!("the signer certificate was revoked at {}", rfc3339(at)),
+                    ));
+                    fail(s, Indication::TotalFailed, SubIndication::Revoked);
+                }
+                None if at <= now => {
+                    s.errors.push(f("revoked", format!("chứng thư người ký đã bị thu hồi lúc {}, không có bằng chứng ký trước đó", rfc3339(at)), format!("the signer certificate was revoked at {} and nothing proves the signature is older", rfc3339(at))));
+                    fail(s, Indication::Indeterminate, SubIndication::RevokedNoPoe);
+                }
+                None => {}
+            }
+        }
+    }
 }
 
 /// Just the facts for [`Dict`]-level callers (kept for the gateway).
