@@ -1,5 +1,6 @@
 //! `kyso verify`: the strict PAdES verifier (DESIGN.md §6, §10).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -108,15 +109,24 @@ pub fn run(args: VerifyArgs) -> Result<bool, Failure> {
         now: time::OffsetDateTime::now_utc(),
     };
     let report = kyso_pdf::verify::verify(&src, &opts);
-    match args.format {
-        FormatArg::Json => println!("{}", report.to_json()),
-        FormatArg::Text => print!(
-            "{}",
-            report.to_text(match args.lang {
-                LangArg::Vi => Lang::Vi,
-                LangArg::En => Lang::En,
-            })
-        ),
+    let text = match args.format {
+        FormatArg::Json => report.to_json() + "\n",
+        FormatArg::Text => report.to_text(match args.lang {
+            LangArg::Vi => Lang::Vi,
+            LangArg::En => Lang::En,
+        }),
+    };
+    // A reader that stops early (`| head`) is not an error worth a panic.
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            return Err(Failure::usage(
+                format!("lỗi ghi kết quả: {e}"),
+                format!("cannot write the report: {e}"),
+            ));
+        }
     }
     Ok(report.indication == Indication::TotalPassed)
 }

@@ -147,6 +147,7 @@ pub(crate) fn build(
     a: &Appearance,
     signing_time: OffsetDateTime,
     target: Option<(f64, f64)>,
+    rotate: i64,
 ) -> Result<Built> {
     let mut fonts = Fonts {
         regular: FontSubsetter::new(font::LIBERATION_SERIF_REGULAR)
@@ -258,13 +259,19 @@ pub(crate) fn build(
     if !xobjects.is_empty() {
         resources.set("XObject", xobjects);
     }
-    let form = Dict::from_pairs([
+    let mut form = Dict::from_pairs([
         ("Type", Object::name("XObject")),
         ("Subtype", Object::name("Form")),
         ("BBox", rect_obj([0.0, 0.0, w, h])),
         ("Resources", Object::Dict(resources)),
         ("Filter", Object::name("FlateDecode")),
     ]);
+    if let Some(m) = counter_rotation(rotate) {
+        form.set(
+            "Matrix",
+            Object::Array(m.iter().map(|v| Object::Real(*v)).collect()),
+        );
+    }
     let form = update.add(Object::Stream(Stream {
         dict: form,
         data: StreamData::Bytes(deflate(content.as_bytes())),
@@ -439,9 +446,48 @@ fn copy_layout(fonts: &Fonts<'_>, a: &Appearance, when: &str) -> Result<(Vec<Lin
     ))
 }
 
-/// The widget rectangle `[llx lly urx ury]` for automatic placement on a
-/// page with the given crop box.
-pub(crate) fn auto_rect(style: Style, crop: [f64; 4], size: (f64, f64)) -> [f64; 4] {
+/// The form matrix that keeps the appearance upright on a page displayed
+/// rotated by `rotate` degrees clockwise (the viewer rotates annotations
+/// with the page).
+fn counter_rotation(rotate: i64) -> Option<[f64; 6]> {
+    match rotate.rem_euclid(360) {
+        90 => Some([0.0, 1.0, -1.0, 0.0, 0.0, 0.0]),
+        180 => Some([-1.0, 0.0, 0.0, -1.0, 0.0, 0.0]),
+        270 => Some([0.0, -1.0, 1.0, 0.0, 0.0, 0.0]),
+        _ => None,
+    }
+}
+
+/// Whether the page's rotation swaps width and height on screen.
+pub(crate) fn swaps_axes(rotate: i64) -> bool {
+    matches!(rotate.rem_euclid(360), 90 | 270)
+}
+
+/// The widget rectangle `[llx lly urx ury]` in default user space for
+/// automatic placement: computed as the reader sees the page (after
+/// `/Rotate`), then mapped back.
+pub(crate) fn auto_rect(style: Style, crop: [f64; 4], size: (f64, f64), rotate: i64) -> [f64; 4] {
+    let [x0, y0, x1, y1] = crop;
+    let rot = rotate.rem_euclid(360);
+    let shown = if swaps_axes(rot) {
+        [0.0, 0.0, y1 - y0, x1 - x0]
+    } else {
+        [0.0, 0.0, x1 - x0, y1 - y0]
+    };
+    let [u0, v0, u1, v1] = upright_rect(style, shown, size);
+    // displayed (u, v) -> user (x, y)
+    let map = |u: f64, v: f64| match rot {
+        90 => (x1 - v, y0 + u),
+        180 => (x1 - u, y1 - v),
+        270 => (x0 + v, y1 - u),
+        _ => (x0 + u, y0 + v),
+    };
+    let (ax, ay) = map(u0, v0);
+    let (bx, by) = map(u1, v1);
+    [ax.min(bx), ay.min(by), ax.max(bx), ay.max(by)]
+}
+
+fn upright_rect(style: Style, crop: [f64; 4], size: (f64, f64)) -> [f64; 4] {
     let (w, h) = size;
     match style {
         Style::Copy => {
@@ -590,15 +636,42 @@ mod tests {
     #[test]
     fn auto_placement_stays_on_the_page() {
         let a4 = [0.0, 0.0, 595.0, 842.0];
-        let r = auto_rect(Style::Leader, a4, (200.0, 120.0));
+        let r = auto_rect(Style::Leader, a4, (200.0, 120.0), 0);
         assert!(
             r[0] >= 0.0 && r[2] <= 595.0 && r[1] >= 0.0 && r[3] <= 842.0,
             "inside the page: {r:?}"
         );
-        let c = auto_rect(Style::Copy, a4, (150.0, 30.0));
+        let c = auto_rect(Style::Copy, a4, (150.0, 30.0), 0);
         assert!(
             c[3] > 800.0 && c[2] > 500.0,
             "copy style sits top right: {c:?}"
         );
+    }
+
+    #[test]
+    fn rotated_pages_place_in_displayed_coordinates() {
+        let a4 = [0.0, 0.0, 595.0, 842.0];
+        // /Rotate 90 shows the page as landscape (842 wide); its shown top
+        // right corner is the user-space top left (small x, large y).
+        let c = auto_rect(Style::Copy, a4, (150.0, 30.0), 90);
+        assert!(
+            (c[2] - c[0] - 30.0).abs() < 1e-6 && (c[3] - c[1] - 150.0).abs() < 1e-6,
+            "width and height swap in user space: {c:?}"
+        );
+        assert!(
+            c[0] < 100.0 && c[3] > 780.0,
+            "shown top right of a page rotated 90 degrees: {c:?}"
+        );
+        let r = auto_rect(Style::Leader, a4, (200.0, 120.0), 270);
+        assert!(
+            r[0] >= 0.0 && r[2] <= 595.0 && r[1] >= 0.0 && r[3] <= 842.0,
+            "inside the page: {r:?}"
+        );
+        assert_eq!(
+            counter_rotation(90),
+            Some([0.0, 1.0, -1.0, 0.0, 0.0, 0.0]),
+            "content turned back 90 degrees counter-clockwise"
+        );
+        assert_eq!(counter_rotation(0), None, "upright pages need no matrix");
     }
 }

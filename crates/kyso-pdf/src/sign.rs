@@ -231,11 +231,25 @@ pub fn prepare<S: Source + ?Sized, W: Write + Seek>(
             ([0.0; 4], empty)
         }
         _ => {
-            let target = opts.rect.map(|r| (r[2], r[3]));
-            let built = appearance::build(&mut up, &opts.appearance, opts.signing_time, target)?;
+            // The layout is upright as the reader sees the page; on a page
+            // turned by 90° or 270° its width lies along the user-space y axis.
+            let target = opts.rect.map(|r| {
+                if appearance::swaps_axes(page.rotate) {
+                    (r[3], r[2])
+                } else {
+                    (r[2], r[3])
+                }
+            });
+            let built = appearance::build(
+                &mut up,
+                &opts.appearance,
+                opts.signing_time,
+                target,
+                page.rotate,
+            )?;
             let rect = match opts.rect {
                 Some([x, y, w, h]) => [x, y, x + w, y + h],
-                None => appearance::auto_rect(style, page.crop_box, built.size),
+                None => appearance::auto_rect(style, page.crop_box, built.size, page.rotate),
             };
             (rect, built.form)
         }
