@@ -66,18 +66,16 @@ pub struct Appearance {
 const DEFAULT_SEAL_MM: f64 = 36.0;
 const MM: f64 = 72.0 / 25.4;
 
+/// The time in Vietnam (UTC+7), the zone of every date Kyso writes.
+pub fn vietnam_time(t: OffsetDateTime) -> OffsetDateTime {
+    t.to_offset(time::macros::offset!(+7))
+}
+
 /// Formats a signing time as ISO 8601 in Vietnam time, e.g. `2026-03-05T14:30:00+07:00`.
 pub fn iso_time_vn(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::macros::offset!(+7));
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+07:00",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let f =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]+07:00");
+    vietnam_time(t).format(&f).unwrap_or_default()
 }
 
 struct Line {

@@ -907,7 +907,7 @@ impl<S: Source> Document<S> {
             let mut i = 0;
             while let Some(k) = parse::find(&hay[i..], b" obj") {
                 let kw = i + k + 1;
-                if let Some((num, start)) = header_before(&hay, kw) {
+                if let Some((num, start)) = parse::object_header_before(&hay, kw) {
                     found.insert(num, hay_start + start as u64);
                 }
                 i = kw + 3;
@@ -1013,44 +1013,6 @@ fn repairable(e: &Error) -> bool {
         e,
         Error::Structure(_) | Error::Syntax { .. } | Error::Truncated(_)
     )
-}
-
-/// Recognises `num gen ` just before the `obj` keyword at `kw`; returns the
-/// object number and where the header starts.
-fn header_before(hay: &[u8], kw: usize) -> Option<(u32, usize)> {
-    // the keyword must end at a delimiter or whitespace
-    if let Some(&b) = hay.get(kw + 3)
-        && !(parse::is_whitespace(b) || parse::is_delimiter(b))
-    {
-        return None;
-    }
-    let mut i = kw;
-    let skip_ws = |i: &mut usize| {
-        while *i > 0 && parse::is_whitespace(hay[*i - 1]) {
-            *i -= 1;
-        }
-    };
-    let digits = |i: &mut usize| -> Option<usize> {
-        let end = *i;
-        while *i > 0 && hay[*i - 1].is_ascii_digit() {
-            *i -= 1;
-        }
-        (end > *i && end - *i <= 10).then_some(end)
-    };
-    skip_ws(&mut i);
-    digits(&mut i)?;
-    let before_gen = i;
-    skip_ws(&mut i);
-    if i == before_gen {
-        return None;
-    }
-    let end = digits(&mut i)?;
-    let start = i;
-    if start > 0 && !parse::is_whitespace(hay[start - 1]) {
-        return None;
-    }
-    let num = std::str::from_utf8(&hay[start..end]).ok()?.parse().ok()?;
-    Some((num, start))
 }
 
 /// A parsed table: entries, trailer, and where the trailer ends.

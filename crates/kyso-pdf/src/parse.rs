@@ -429,6 +429,48 @@ fn parse_number(tok: &[u8]) -> Option<Object> {
     }
 }
 
+/// Recognises `num gen obj` around the `obj` keyword at `kw` (standing
+/// alone: whitespace before it, whitespace or a delimiter after it); returns
+/// the object number and where the header starts. Used by the repair scan
+/// and by the verifier's search for objects hidden from the xref.
+pub(crate) fn object_header_before(hay: &[u8], kw: usize) -> Option<(u32, usize)> {
+    if kw == 0 || !is_whitespace(hay[kw - 1]) {
+        return None;
+    }
+    if let Some(&b) = hay.get(kw + 3)
+        && !(is_whitespace(b) || is_delimiter(b))
+    {
+        return None;
+    }
+    let mut i = kw;
+    let skip_ws = |i: &mut usize| {
+        while *i > 0 && is_whitespace(hay[*i - 1]) {
+            *i -= 1;
+        }
+    };
+    let digits = |i: &mut usize| -> Option<usize> {
+        let end = *i;
+        while *i > 0 && hay[*i - 1].is_ascii_digit() {
+            *i -= 1;
+        }
+        (end > *i && end - *i <= 10).then_some(end)
+    };
+    skip_ws(&mut i);
+    digits(&mut i)?;
+    let before_gen = i;
+    skip_ws(&mut i);
+    if i == before_gen {
+        return None;
+    }
+    let end = digits(&mut i)?;
+    let start = i;
+    if start > 0 && !is_whitespace(hay[start - 1]) {
+        return None;
+    }
+    let num = std::str::from_utf8(&hay[start..end]).ok()?.parse().ok()?;
+    Some((num, start))
+}
+
 /// Finds the last occurrence of `needle` in `hay`.
 pub(crate) fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.len() > hay.len() {
@@ -531,6 +573,32 @@ mod tests {
         assert!(
             matches!(parse("1.2.3 "), Err(PErr::Syntax(..))),
             "two decimal points"
+        );
+    }
+
+    #[test]
+    fn object_headers_are_recognised_only_standing_alone() {
+        let hay = b"x\n12 0 obj\n<<>>";
+        let kw = find(hay, b"obj").expect("keyword");
+        assert_eq!(
+            object_header_before(hay, kw),
+            Some((12, 2)),
+            "number and start of `12 0 obj`"
+        );
+        assert_eq!(
+            object_header_before(b"\n12 0 object", 6),
+            None,
+            "`object` is not the keyword"
+        );
+        assert_eq!(
+            object_header_before(b"\nx12 0 obj ", 7),
+            None,
+            "the number must stand alone"
+        );
+        assert_eq!(
+            object_header_before(b"\n12 obj ", 4),
+            None,
+            "a generation number is required"
         );
     }
 

@@ -423,16 +423,8 @@ fn finish_with<W: Write + Seek>(
 
 /// `D:YYYYMMDDHHmmSS+07'00'` in Vietnam time (ISO 32000-1 §7.9.4).
 pub fn pdf_date(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::macros::offset!(+7));
-    format!(
-        "D:{:04}{:02}{:02}{:02}{:02}{:02}+07'00'",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    let f = time::macros::format_description!("D:[year][month][day][hour][minute][second]+07'00'");
+    appearance::vietnam_time(t).format(&f).unwrap_or_default()
 }
 
 fn add_field_to_acroform<S: Source>(
