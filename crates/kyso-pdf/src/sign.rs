@@ -475,9 +475,13 @@ fn add_field_to_acroform<S: Source>(
         Some(r) => up.put(r, Object::Array(fields)),
         None => acroform.set("Fields", Object::Array(fields)),
     }
+    let before = acroform.clone();
     acroform.set("SigFlags", Object::Int(3));
     match acroform_ref {
-        Some(r) => up.put(r, acroform),
+        // Rewrite the form only when it changed: an unchanged rewrite is
+        // something a strict verifier rightly frowns upon.
+        Some(r) if acroform != before || fields_ref.is_none() => up.put(r, acroform),
+        Some(_) => {}
         None => {
             let r = up.add(acroform);
             catalog.set("AcroForm", r);

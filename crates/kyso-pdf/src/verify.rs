@@ -781,7 +781,17 @@ fn check_signature<S: Source + Copy>(
                         format!("chứng thư {who} chưa có hiệu lực"),
                         format!("certificate {who} was not yet valid"),
                     ));
-                    fail(&mut s, Indication::TotalFailed, SubIndication::NotYetValid);
+                    // Proof that the signature predates the certificate fails it;
+                    // without proof, the time is simply unknown.
+                    if poe.is_some() {
+                        fail(&mut s, Indication::TotalFailed, SubIndication::NotYetValid);
+                    } else {
+                        fail(
+                            &mut s,
+                            Indication::Indeterminate,
+                            SubIndication::OutOfBoundsNoPoe,
+                        );
+                    }
                 }
                 Err(chain::ChainProblem::Constraints(why)) => {
                     s.errors.push(f(

@@ -350,6 +350,7 @@ fn judge_inner<S: Source + Copy>(
     let mut allowed: BTreeSet<u32> = BTreeSet::new();
     let mut roots: Vec<Object> = Vec::new();
     let mut signatures_added = false;
+    let mut appearance_objects: BTreeSet<u32> = BTreeSet::new();
     if let Some(dss) = cur_cat.get("DSS") {
         roots.push(dss.clone());
     }
@@ -381,6 +382,8 @@ fn judge_inner<S: Source + Copy>(
             roots.push(Object::Ref(r));
         }
         roots.extend(f.widgets.iter().map(|w| Object::Ref(*w)));
+        // Its appearance may reach new objects through unchanged ones.
+        appearance_objects.extend(appearance_subtree(&cur, f));
         if let Some(v) = f.value_ref {
             roots.push(Object::Ref(v));
         }
@@ -392,13 +395,16 @@ fn judge_inner<S: Source + Copy>(
     }
     let in_revision = |num: u32| rev.entries.contains_key(&num);
     reach(&cur, &roots, &in_revision, &mut allowed)?;
+    allowed.extend(appearance_objects.into_iter().filter(|n| in_revision(*n)));
     // What the document can show: everything reachable from the trailer.
     let mut live = BTreeSet::new();
     let trailer_roots: Vec<Object> = ["Root", "Info"]
         .iter()
         .filter_map(|k| cur.trailer().get(k).cloned())
         .collect();
-    reach(&cur, &trailer_roots, &in_revision, &mut live)?;
+    // Through every object, old or new: a new annotation hangs off an
+    // unchanged page.
+    reach(&cur, &trailer_roots, &|_| true, &mut live)?;
 
     // 3. Every object of the revision is explained.
     let filled: Vec<&SigField> = cur_fields
@@ -448,6 +454,7 @@ fn judge_inner<S: Source + Copy>(
     let ctx = Ctx {
         prev: &prev,
         cur: &cur,
+        allowed: &allowed,
         filled: &filled,
         prev_cat: &prev_cat,
         profile,
@@ -579,6 +586,8 @@ fn object_headers<S: Source>(src: &S, start: u64, end: u64) -> crate::Result<Vec
 struct Ctx<'a, S: Source> {
     prev: &'a Document<S>,
     cur: &'a Document<S>,
+    /// New objects of allowed signatures, timestamps and the DSS.
+    allowed: &'a BTreeSet<u32>,
     filled: &'a [&'a SigField],
     prev_cat: &'a Dict,
     profile: Profile,
@@ -601,7 +610,13 @@ impl<S: Source> Ctx<'_, S> {
         let (Some(old), Some(new)) = (old, new) else {
             return false;
         };
-        let ok = new.len() >= old.len() && new[..old.len()] == old[..];
+        // Strictly grown (a rewrite that adds nothing is a modification),
+        // and only by objects of an allowed signature or timestamp.
+        let ok = new.len() > old.len()
+            && new[..old.len()] == old[..]
+            && new[old.len()..]
+                .iter()
+                .all(|x| x.as_ref().is_some_and(|r| self.allowed.contains(&r.num)));
         if ok
             && let Some(r) = b.and_then(Object::as_ref)
             && a.and_then(Object::as_ref) != Some(r)
@@ -628,8 +643,15 @@ fn diff_catalog<S: Source>(
     new: &Dict,
     explained: &mut BTreeSet<u32>,
 ) -> Result<(), Finding> {
-    // An unchanged catalog is tolerated: writers re-emit the root by habit
-    // (Adobe Reader does when it signs); the change rules below still apply.
+    // Writers re-emit the root by habit when they add something (Adobe
+    // Reader does when it signs); alone, an unchanged rewrite is a modification.
+    if old == new && ctx.allowed.is_empty() {
+        return Err(find(
+            "rewritten_unchanged",
+            "danh mục tài liệu được ghi lại nguyên vẹn sau khi ký".into(),
+            "the document catalog was rewritten unchanged after signing".into(),
+        ));
+    }
     let keys: BTreeSet<Vec<u8>> = old
         .iter()
         .chain(new.iter())
@@ -677,6 +699,10 @@ impl<S: Source> Ctx<'_, S> {
     /// An AcroForm that changed only by growing its fields (and, for the
     /// multi-signer profile, its default resources).
     fn only_fields(&self, old: &Dict, new: &Dict, explained: &mut BTreeSet<u32>) -> bool {
+        if old == new {
+            // Re-emitted unchanged: tolerated only beside an allowed addition.
+            return !self.allowed.is_empty();
+        }
         let keys: BTreeSet<Vec<u8>> = old
             .iter()
             .chain(new.iter())
