@@ -5,11 +5,13 @@
 
 use cms::signed_data::SignedData;
 use der::asn1::{Int, OctetString};
+use der::{Any, Tag, Tagged};
 use der::{Decode, Encode};
 use rand_core::RngCore;
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifier;
-use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
+use time::OffsetDateTime;
+use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion};
 
 use crate::error::{Error, Result};
 
@@ -72,8 +74,82 @@ pub fn request(digest: &[u8; 32], nonce: u64) -> Result<Vec<u8>> {
     req.to_der().map_err(der_err)
 }
 
+/// What Kyso relies on in a `TSTInfo` (RFC 3161 §2.4.2).
+#[derive(Debug, Clone)]
+pub struct TstFacts {
+    /// The TSA's policy.
+    pub policy: const_oid::ObjectIdentifier,
+    /// Hash algorithm of the message imprint.
+    pub imprint_alg: const_oid::ObjectIdentifier,
+    /// The timestamped digest.
+    pub imprint: Vec<u8>,
+    /// Serial number, big-endian.
+    pub serial: Vec<u8>,
+    /// The attested time.
+    pub gen_time: OffsetDateTime,
+    /// The nonce, when the request carried one.
+    pub nonce: Option<Vec<u8>>,
+}
+
+/// Reads a DER `TSTInfo`. Read field by field rather than with a derived
+/// decoder because RFC 3161 allows fractional seconds in `genTime`
+/// (`20260305073000.25Z`), which a strict DER GeneralizedTime refuses and
+/// real TSAs send.
+pub fn parse_tst_info(der: &[u8]) -> Result<TstFacts> {
+    let bad = |what: &str| Error::Timestamp(format!("bad TSTInfo: {what}"));
+    let items: Vec<Any> = Vec::<Any>::from_der(der).map_err(|e| bad(&e.to_string()))?;
+    if items.len() < 5 {
+        return Err(bad("too few fields"));
+    }
+    let version: Int = items[0].decode_as().map_err(|_| bad("version"))?;
+    if version.as_bytes() != [1] {
+        return Err(bad("version is not 1"));
+    }
+    let policy = items[1].decode_as().map_err(|_| bad("policy"))?;
+    let mi: MessageImprint = items[2].decode_as().map_err(|_| bad("messageImprint"))?;
+    let serial: Int = items[3].decode_as().map_err(|_| bad("serialNumber"))?;
+    if items[4].tag() != Tag::GeneralizedTime {
+        return Err(bad("genTime is not a GeneralizedTime"));
+    }
+    let gen_time = generalized_time(items[4].value()).ok_or_else(|| bad("genTime is malformed"))?;
+    let nonce = items[5..]
+        .iter()
+        .find(|a| a.tag() == Tag::Integer)
+        .map(|a| a.value().to_vec());
+    Ok(TstFacts {
+        policy,
+        imprint_alg: mi.hash_algorithm.oid,
+        imprint: mi.hashed_message.as_bytes().to_vec(),
+        serial: serial.as_bytes().to_vec(),
+        gen_time,
+        nonce,
+    })
+}
+
+/// `YYYYMMDDHHMMSS[.f+]Z`; the fraction is dropped (whole seconds suffice).
+fn generalized_time(v: &[u8]) -> Option<OffsetDateTime> {
+    let s = std::str::from_utf8(v).ok()?.strip_suffix('Z')?;
+    let (whole, frac) = s.split_once('.').unwrap_or((s, "0"));
+    if whole.len() != 14
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || frac.is_empty()
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let n = |a: usize, b: usize| whole[a..b].parse::<u32>().ok();
+    let date = time::Date::from_calendar_date(
+        n(0, 4)? as i32,
+        time::Month::try_from(n(4, 6)? as u8).ok()?,
+        n(6, 8)? as u8,
+    )
+    .ok()?;
+    let t = time::Time::from_hms(n(8, 10)? as u8, n(10, 12)? as u8, n(12, 14)? as u8).ok()?;
+    Some(time::PrimitiveDateTime::new(date, t).assume_utc())
+}
+
 /// The `TSTInfo` inside a timestamp token.
-pub fn tst_info(token: &[u8]) -> Result<TstInfo> {
+pub fn tst_info(token: &[u8]) -> Result<TstFacts> {
     let ci = cms::content_info::ContentInfo::from_der(token)
         .map_err(|e| Error::Timestamp(format!("the token is not a CMS ContentInfo: {e}")))?;
     let sd: SignedData = ci
@@ -87,7 +163,7 @@ pub fn tst_info(token: &[u8]) -> Result<TstInfo> {
     let octets: OctetString = econtent.decode_as().map_err(|e| {
         Error::Timestamp(format!("the token's content is not an OCTET STRING: {e}"))
     })?;
-    TstInfo::from_der(octets.as_bytes()).map_err(|e| Error::Timestamp(format!("bad TSTInfo: {e}")))
+    parse_tst_info(octets.as_bytes())
 }
 
 /// Checks a DER `TimeStampResp` (status granted, imprint and nonce echoed)
@@ -111,14 +187,12 @@ pub fn token_from_response(resp: &[u8], digest: &[u8; 32], nonce: u64) -> Result
         .to_der()
         .map_err(der_err)?;
     let info = tst_info(&token)?;
-    if info.message_imprint.hash_algorithm.oid != crate::cms::SHA256
-        || info.message_imprint.hashed_message.as_bytes() != digest
-    {
+    if info.imprint_alg != crate::cms::SHA256 || info.imprint != digest {
         return Err(Error::Timestamp(
             "the token timestamps a different digest".into(),
         ));
     }
-    let echoed = info.nonce.as_ref().map(|n| strip_zeros(n.as_bytes()));
+    let echoed = info.nonce.as_deref().map(strip_zeros);
     if echoed != Some(strip_zeros(&nonce.to_be_bytes())) {
         return Err(Error::Timestamp(
             "the token does not echo the request's nonce".into(),
@@ -171,6 +245,31 @@ mod tests {
                 "nonce {n} round-trips"
             );
         }
+    }
+
+    #[test]
+    fn generalized_times_with_fractions_are_read() {
+        let t = generalized_time(b"20260305073000.25Z")
+            .expect("fractional seconds are allowed by RFC 3161");
+        assert_eq!(
+            t,
+            time::macros::datetime!(2026-03-05 07:30:00 UTC),
+            "fraction dropped, whole second kept"
+        );
+        assert!(
+            generalized_time(b"20260305073000Z").is_some(),
+            "whole seconds"
+        );
+        assert!(
+            generalized_time(b"20260305073000").is_none(),
+            "UTC 'Z' is required"
+        );
+        assert!(generalized_time(b"20261305073000Z").is_none(), "month 13");
+        assert!(generalized_time(b"2026030507300Z").is_none(), "too short");
+        assert!(
+            generalized_time(b"20260305073000.Z").is_none(),
+            "empty fraction"
+        );
     }
 
     #[test]

@@ -1040,7 +1040,7 @@ fn signature_value_check(
     )
 }
 
-fn tst_info_of(sd: &SignedData) -> Result<x509_tsp::TstInfo, String> {
+fn tst_info_of(sd: &SignedData) -> Result<crate::timestamp::TstFacts, String> {
     if sd.encap_content_info.econtent_type != ID_CT_TSTINFO {
         return Err("the token does not hold a TSTInfo".into());
     }
@@ -1050,7 +1050,7 @@ fn tst_info_of(sd: &SignedData) -> Result<x509_tsp::TstInfo, String> {
         .as_ref()
         .ok_or("no TSTInfo")?;
     let o: OctetString = e.decode_as().map_err(|e| e.to_string())?;
-    x509_tsp::TstInfo::from_der(o.as_bytes()).map_err(|e| e.to_string())
+    crate::timestamp::parse_tst_info(o.as_bytes()).map_err(|e| e.to_string())
 }
 
 /// The RFC 3161 tokens in the SignerInfo's unsigned attributes.
@@ -1101,9 +1101,9 @@ fn check_token(
 ) -> Result<(OffsetDateTime, Certificate), TokenProblem> {
     let bad = TokenProblem::Invalid;
     let tst = tst_info_of(&p.sd).map_err(bad)?;
-    let alg = DigestAlg::from_oid(tst.message_imprint.hash_algorithm.oid).map_err(bad)?;
+    let alg = DigestAlg::from_oid(tst.imprint_alg).map_err(bad)?;
     let data = digest_of(alg).ok_or_else(|| bad("the timestamped data cannot be read".into()))?;
-    if data != tst.message_imprint.hashed_message.as_bytes() {
+    if data != tst.imprint {
         return Err(TokenProblem::Imprint);
     }
     let tsa = find_signer(p).ok_or_else(|| bad("the token carries no TSA certificate".into()))?;
@@ -1127,7 +1127,7 @@ fn check_token(
         ));
     }
     signature_value_check(p, &tsa, si_alg, &tst_digest).map_err(bad)?;
-    Ok((OffsetDateTime::from(tst.gen_time.to_system_time()), tsa))
+    Ok((tst.gen_time, tsa))
 }
 
 /// A signature timestamp over `data` (the signature value): the report

@@ -6,3 +6,4 @@
 
 mod sign;
 mod support;
+mod verify;

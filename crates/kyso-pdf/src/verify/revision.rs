@@ -388,14 +388,22 @@ fn judge_inner<S: Source + Copy>(
             roots.push(Object::Ref(v));
         }
     }
-    if profile == Profile::Multi {
-        // Signing applications refresh the XMP and /Info metadata.
-        roots.extend(cur_cat.get("Metadata").cloned());
-        roots.extend(cur.trailer().get("Info").cloned());
-    }
     let in_revision = |num: u32| rev.entries.contains_key(&num);
     reach(&cur, &roots, &in_revision, &mut allowed)?;
     allowed.extend(appearance_objects.into_iter().filter(|n| in_revision(*n)));
+    // Signing and LTV applications (Adobe, pyHanko) refresh /Info and the
+    // XMP metadata whenever they add something; alone, a metadata change is
+    // a modification.
+    let metadata_ok = !allowed.is_empty();
+    if metadata_ok {
+        let meta: Vec<Object> = cur_cat
+            .get("Metadata")
+            .into_iter()
+            .chain(cur.trailer().get("Info"))
+            .cloned()
+            .collect();
+        reach(&cur, &meta, &in_revision, &mut allowed)?;
+    }
     // What the document can show: everything reachable from the trailer.
     let mut live = BTreeSet::new();
     let trailer_roots: Vec<Object> = ["Root", "Info"]
@@ -455,6 +463,7 @@ fn judge_inner<S: Source + Copy>(
         prev: &prev,
         cur: &cur,
         allowed: &allowed,
+        metadata_ok,
         filled: &filled,
         prev_cat: &prev_cat,
         profile,
@@ -479,10 +488,9 @@ fn judge_inner<S: Source + Copy>(
         let verdict = if r.num == prev_root.num {
             diff_catalog(&ctx, &prev_cat, &cur_cat, &mut explained)
         } else if prev_dss.contains(&num)
-            || (profile == Profile::Multi
-                && prev.trailer().get("Info").and_then(Object::as_ref) == Some(r))
+            || (metadata_ok && prev.trailer().get("Info").and_then(Object::as_ref) == Some(r))
         {
-            // The DSS may grow; signing applications refresh /Info.
+            // The DSS may grow; /Info may be refreshed beside an addition.
             Ok(())
         } else {
             diff_other(&ctx, num, &old_obj, &new_obj, &mut explained)
@@ -588,6 +596,8 @@ struct Ctx<'a, S: Source> {
     cur: &'a Document<S>,
     /// New objects of allowed signatures, timestamps and the DSS.
     allowed: &'a BTreeSet<u32>,
+    /// Whether the revision adds something allowed, so that metadata may be refreshed.
+    metadata_ok: bool,
     filled: &'a [&'a SigField],
     prev_cat: &'a Dict,
     profile: Profile,
@@ -681,7 +691,7 @@ fn diff_catalog<S: Source>(
                 }
                 _ => false,
             },
-            "Metadata" => ctx.profile == Profile::Multi,
+            "Metadata" => ctx.metadata_ok,
             _ => false,
         };
         if !ok {
@@ -761,6 +771,16 @@ fn diff_other<S: Source>(
             Err(changed("trang", "a page", num))
         };
     }
+    // XMP metadata refreshed beside an allowed addition.
+    if ctx.metadata_ok
+        && prev_cat
+            .get("Metadata")
+            .and_then(Object::as_ref)
+            .map(|r| r.num)
+            == Some(num)
+    {
+        return Ok(());
+    }
     if profile == Profile::Multi {
         // A signature field being filled: /V (and its appearance) added.
         if let Some(f) = filled
@@ -774,15 +794,6 @@ fn diff_other<S: Source>(
             } else {
                 Err(changed("trường chữ ký", "a signature field", num))
             };
-        }
-        // XMP metadata rewritten by the signing application.
-        if prev_cat
-            .get("Metadata")
-            .and_then(Object::as_ref)
-            .map(|r| r.num)
-            == Some(num)
-        {
-            return Ok(());
         }
         // An appearance object of a field being filled (its sharing was
         // checked for the whole revision).
