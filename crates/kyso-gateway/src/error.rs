@@ -1,0 +1,121 @@
+//! The gateway's one error type: a closed code, a message for people, the
+//! HTTP status. 4xx explain themselves; 5xx say nothing beyond "internal
+//! error" and are logged once, here.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kyso_api::ErrorCode;
+
+/// An error answered to a client.
+#[derive(Debug)]
+pub struct AppError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Closed code.
+    pub code: ErrorCode,
+    /// Message for people.
+    pub message: String,
+    /// The verification report, for `verification_failed`.
+    pub report: Option<serde_json::Value>,
+}
+
+/// Result alias for handlers.
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            report: None,
+        }
+    }
+
+    /// 400.
+    pub fn bad_request(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, m)
+    }
+
+    /// 401.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "missing or invalid credentials",
+        )
+    }
+
+    /// 403.
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "not allowed")
+    }
+
+    /// 404 (also for resources the caller may not see).
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "not found")
+    }
+
+    /// 409.
+    pub fn conflict(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, m)
+    }
+
+    /// 413.
+    pub fn too_large(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, m)
+    }
+
+    /// 422 with the full verification report.
+    pub fn verification(message: impl Into<String>, report: serde_json::Value) -> Self {
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::VerificationFailed,
+            message,
+        );
+        e.report = Some(report);
+        e
+    }
+
+    /// 429.
+    pub fn rate_limited() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            "too many attempts; try again later",
+        )
+    }
+
+    /// 500: the cause is logged, never sent.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "internal error",
+        )
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        AppError::internal(format!("database: {e}"))
+    }
+}
+
+impl From<std::io::Error> for AppError {
+    fn from(e: std::io::Error) -> Self {
+        AppError::internal(format!("storage: {e}"))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let mut body = serde_json::json!({ "code": self.code, "message": self.message });
+        if let Some(r) = self.report {
+            body["report"] = r;
+        }
+        (self.status, Json(body)).into_response()
+    }
+}

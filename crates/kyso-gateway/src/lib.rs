@@ -1,0 +1,134 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod ca;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod outbox;
+pub mod requests;
+pub mod routes;
+pub mod state;
+pub mod store;
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use sqlx::Row;
+use tower_http::trace::TraceLayer;
+
+pub use state::{AppState, Clock, Config, SystemClock};
+
+/// The application: every route with its state. Tests call it without a socket.
+pub fn app(state: AppState) -> Router {
+    routes::router(state.config.max_upload)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// RFC 3339 in UTC, the one time format in the database and on the wire.
+pub fn now_rfc3339(t: time::OffsetDateTime) -> String {
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// How to run `kyso serve`.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// PostgreSQL URL; SQLite in the data directory when absent.
+    pub database_url: Option<String>,
+    /// TLS certificate and key (PEM); required unless listening on loopback.
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+/// Removes stored documents that no row refers to (left by a crash between
+/// writing a file and committing its row).
+pub async fn sweep_documents(state: &AppState) -> Result<usize, String> {
+    let rows = sqlx::query("SELECT sha256 FROM documents")
+        .fetch_all(state.db.pool())
+        .await
+        .map_err(|e| e.to_string())?;
+    let referenced: HashSet<String> = rows
+        .iter()
+        .filter_map(|r| r.try_get::<String, _>(0).ok())
+        .collect();
+    state.store.sweep(&referenced).map_err(|e| e.to_string())
+}
+
+/// Runs the gateway until SIGINT or SIGTERM, then shuts down gracefully.
+pub async fn serve(opts: ServeOptions, state: AppState) -> Result<(), String> {
+    if opts.tls.is_none() && !opts.listen.ip().is_loopback() {
+        return Err(format!(
+            "plain HTTP is allowed only on loopback; give --tls-cert and --tls-key to listen on {}",
+            opts.listen
+        ));
+    }
+    let removed = sweep_documents(&state).await?;
+    if removed > 0 {
+        tracing::warn!(removed, "removed unreferenced document files");
+    }
+    let outbox = tokio::spawn(outbox::run(state.clone()));
+    let app = app(state);
+    let handle = axum_server::Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        h.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    let result = match &opts.tls {
+        Some((cert, key)) => {
+            let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                .await
+                .map_err(|e| format!("TLS certificate or key: {e}"))?;
+            tracing::info!(listen = %opts.listen, "serving HTTPS");
+            axum_server::bind_rustls(opts.listen, config)
+                .handle(handle)
+                .serve(app.into_make_service())
+                .await
+        }
+        None => {
+            tracing::info!(listen = %opts.listen, "serving HTTP on loopback");
+            axum_server::bind(opts.listen)
+                .handle(handle)
+                .serve(app.into_make_service())
+                .await
+        }
+    };
+    outbox.abort();
+    result.map_err(|e| format!("server: {e}"))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// A shared system clock.
+pub fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}

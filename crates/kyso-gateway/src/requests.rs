@@ -1,0 +1,264 @@
+//! Signing requests: reading them, their history, and state changes, each
+//! change written with its history entry, audit entry and webhook in one
+//! transaction.
+
+use kyso_api::{
+    HistoryEntry, Placement, RequestEvent, RequestStatus, RequestWithHistory, Role, SigningRequest,
+    Unit, Urgency, User, WebhookEvent,
+};
+use sqlx::{Any, Row, Transaction};
+
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// Stored name of an urgency.
+pub fn urgency_str(u: Urgency) -> &'static str {
+    match u {
+        Urgency::Normal => "normal",
+        Urgency::Urgent => "urgent",
+        Urgency::VeryUrgent => "very_urgent",
+        Urgency::Flash => "flash",
+    }
+}
+
+fn urgency_parse(s: &str) -> Urgency {
+    match s {
+        "urgent" => Urgency::Urgent,
+        "very_urgent" => Urgency::VeryUrgent,
+        "flash" => Urgency::Flash,
+        _ => Urgency::Normal,
+    }
+}
+
+/// edXML status for a request state (01 đã đến … 06 hoàn thành; 02 từ chối).
+pub fn edxml_for(s: RequestStatus) -> &'static str {
+    match s {
+        RequestStatus::Pending => "04",
+        RequestStatus::Signed => "05",
+        RequestStatus::Issued => "06",
+        RequestStatus::Declined | RequestStatus::Cancelled | RequestStatus::Expired => "02",
+    }
+}
+
+const SELECT: &str = "SELECT r.id, r.title, r.number_symbol, r.document_type, r.urgency, r.deadline, r.status, \
+    r.edxml_status, r.document_sha256, d.size, r.signed_sha256, r.decline_reason, r.placement_json, r.external_id, \
+    r.created_at, r.updated_at, u.id, u.username, u.full_name, u.title, u.role, u.unit_id, n.id, n.name, n.parent_id \
+    FROM requests r JOIN users u ON u.id = r.signer_id JOIN units n ON n.id = r.unit_id \
+    JOIN documents d ON d.sha256 = r.document_sha256";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<SigningRequest, sqlx::Error> {
+    let status: String = r.try_get(6)?;
+    let placement: Option<String> = r.try_get(12)?;
+    let role: String = r.try_get(20)?;
+    Ok(SigningRequest {
+        id: r.try_get(0)?,
+        title: r.try_get(1)?,
+        number_symbol: r.try_get(2)?,
+        document_type: r.try_get(3)?,
+        urgency: urgency_parse(&r.try_get::<String, _>(4)?),
+        deadline: r.try_get(5)?,
+        status: RequestStatus::parse(&status).unwrap_or(RequestStatus::Pending),
+        edxml_status: r.try_get(7)?,
+        document_sha256: r.try_get(8)?,
+        document_size: r.try_get::<i64, _>(9)?.max(0) as u64,
+        signed_sha256: r.try_get(10)?,
+        decline_reason: r.try_get(11)?,
+        placement: placement.and_then(|p| serde_json::from_str::<Placement>(&p).ok()),
+        external_id: r.try_get(13)?,
+        created_at: r.try_get(14)?,
+        updated_at: r.try_get(15)?,
+        signer: User {
+            id: r.try_get(16)?,
+            username: r.try_get(17)?,
+            full_name: r.try_get(18)?,
+            title: r.try_get(19)?,
+            role: Role::parse(&role).unwrap_or(Role::Leader),
+            unit_id: r.try_get(21)?,
+        },
+        unit: Unit {
+            id: r.try_get(22)?,
+            name: r.try_get(23)?,
+            parent_id: r.try_get(24)?,
+        },
+    })
+}
+
+/// One request, or 404.
+pub async fn get(db: &Db, id: &str) -> AppResult<SigningRequest> {
+    let row = sqlx::query(&db.sql(&format!("{SELECT} WHERE r.id = ?")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(from_row(&row)?)
+}
+
+/// One request, read inside a transaction.
+pub async fn get_in(
+    db: &Db,
+    tx: &mut Transaction<'static, Any>,
+    id: &str,
+) -> AppResult<SigningRequest> {
+    let row = sqlx::query(&db.sql(&format!("{SELECT} WHERE r.id = ?")))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(from_row(&row)?)
+}
+
+/// Requests waiting for `signer_id`, most urgent and oldest first.
+pub async fn inbox(db: &Db, signer_id: &str) -> AppResult<Vec<SigningRequest>> {
+    let rows = sqlx::query(&db.sql(&format!(
+        "{SELECT} WHERE r.signer_id = ? AND r.status = 'pending' ORDER BY \
+         CASE r.urgency WHEN 'flash' THEN 0 WHEN 'very_urgent' THEN 1 WHEN 'urgent' THEN 2 ELSE 3 END, r.created_at"
+    )))
+    .bind(signer_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+/// The request with its history.
+pub async fn with_history(db: &Db, id: &str) -> AppResult<RequestWithHistory> {
+    let request = get(db, id).await?;
+    let rows = sqlx::query(&db.sql(
+        "SELECT at, actor, action, detail FROM request_events WHERE request_id = ? ORDER BY seq",
+    ))
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let history = rows
+        .iter()
+        .map(|r| {
+            Ok(HistoryEntry {
+                at: r.try_get(0)?,
+                actor: r.try_get(1)?,
+                action: r.try_get(2)?,
+                detail: r.try_get(3)?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(RequestWithHistory { request, history })
+}
+
+/// Adds a history entry and the matching audit entry.
+pub async fn record(
+    state: &AppState,
+    tx: &mut Transaction<'static, Any>,
+    request_id: &str,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    let db = &state.db;
+    let at = state.now();
+    let seq: i64 = sqlx::query(&db.sql("SELECT COUNT(*) FROM request_events WHERE request_id = ?"))
+        .bind(request_id)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get(0)?;
+    sqlx::query(&db.sql(
+        "INSERT INTO request_events (id, request_id, seq, at, actor, action, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ))
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(request_id)
+    .bind(seq + 1)
+    .bind(&at)
+    .bind(actor)
+    .bind(action)
+    .bind(detail)
+    .execute(&mut **tx)
+    .await?;
+    crate::audit::append(
+        db,
+        tx,
+        &at,
+        actor,
+        action,
+        &format!("request:{request_id}"),
+        detail,
+    )
+    .await
+}
+
+/// Queues the webhook for a state change, when the request has a callback.
+pub async fn enqueue_webhook(
+    state: &AppState,
+    tx: &mut Transaction<'static, Any>,
+    request_id: &str,
+    status: RequestStatus,
+) -> Result<(), sqlx::Error> {
+    let db = &state.db;
+    let row = sqlx::query(&db.sql(
+        "SELECT r.callback_url, r.external_id, k.webhook_secret FROM requests r \
+         LEFT JOIN integrator_keys k ON k.id = r.integrator_id WHERE r.id = ?",
+    ))
+    .bind(request_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let (Some(url), Some(secret)) = (
+        row.try_get::<Option<String>, _>(0)?,
+        row.try_get::<Option<String>, _>(2)?,
+    ) else {
+        return Ok(());
+    };
+    let at = state.now();
+    let event = WebhookEvent {
+        event_id: uuid::Uuid::new_v4().to_string(),
+        request_id: request_id.to_string(),
+        external_id: row.try_get(1)?,
+        status,
+        edxml_status: edxml_for(status).to_string(),
+        at: at.clone(),
+    };
+    let body = serde_json::to_string(&event).unwrap_or_default();
+    sqlx::query(&db.sql(
+        "INSERT INTO outbox (id, request_id, url, body, secret, attempts, next_at, status, created_at) \
+         VALUES (?, ?, ?, ?, ?, 0, ?, 'pending', ?)",
+    ))
+    .bind(&event.event_id)
+    .bind(request_id)
+    .bind(url)
+    .bind(body)
+    .bind(secret)
+    .bind(&at)
+    .bind(&at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Tells the signer's open connections about a change.
+pub fn notify(state: &AppState, r: &SigningRequest) {
+    state.events.publish(
+        &r.signer.id,
+        RequestEvent {
+            request_id: r.id.clone(),
+            status: r.status,
+            urgency: r.urgency,
+        },
+    );
+}
+
+/// Moves a request from `from` to `to` if it is still in `from`, in the
+/// caller's transaction; `false` when another change got there first.
+pub async fn transition(
+    db: &Db,
+    tx: &mut Transaction<'static, Any>,
+    id: &str,
+    from: RequestStatus,
+    to: RequestStatus,
+    now: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(&db.sql("UPDATE requests SET status = ?, edxml_status = ?, updated_at = ? WHERE id = ? AND status = ?"))
+        .bind(to.as_str())
+        .bind(edxml_for(to))
+        .bind(now)
+        .bind(id)
+        .bind(from.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

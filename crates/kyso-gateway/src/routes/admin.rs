@@ -1,0 +1,124 @@
+//! `/admin/*`: administrators only.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use kyso_api::{
+    AuditEntry, Device, IntegratorKeyCreated, NewIntegratorKey, NewUnit, NewUser, Role, Unit, User,
+};
+
+use crate::admin;
+use crate::auth::Caller;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+fn admin_name(caller: &Caller) -> AppResult<String> {
+    Ok(caller.with_role(Role::Admin)?.username.clone())
+}
+
+/// Units.
+#[utoipa::path(get, path = "/api/v1/admin/units", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [Unit]), (status = 401, body = kyso_api::ErrorBody), (status = 403, body = kyso_api::ErrorBody)))]
+pub async fn units(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Vec<Unit>>> {
+    admin_name(&caller)?;
+    admin::units(&state).await.map(Json)
+}
+
+/// Creates a unit.
+#[utoipa::path(post, path = "/api/v1/admin/units", tag = "admin", security(("bearer" = [])), request_body = NewUnit,
+    responses((status = 201, body = Unit), (status = 400, body = kyso_api::ErrorBody), (status = 403, body = kyso_api::ErrorBody)))]
+pub async fn create_unit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(u): Json<NewUnit>,
+) -> AppResult<(StatusCode, Json<Unit>)> {
+    let who = admin_name(&caller)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(admin::create_unit(&state, &who, &u).await?),
+    ))
+}
+
+/// Users.
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [User]), (status = 403, body = kyso_api::ErrorBody)))]
+pub async fn users(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Vec<User>>> {
+    admin_name(&caller)?;
+    admin::users(&state).await.map(Json)
+}
+
+/// Creates a user.
+#[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])), request_body = NewUser,
+    responses((status = 201, body = User), (status = 400, body = kyso_api::ErrorBody), (status = 403, body = kyso_api::ErrorBody), (status = 409, body = kyso_api::ErrorBody)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(u): Json<NewUser>,
+) -> AppResult<(StatusCode, Json<User>)> {
+    let who = admin_name(&caller)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(admin::create_user(&state, &who, &u).await?),
+    ))
+}
+
+/// Creates an integrator key (shown once).
+#[utoipa::path(post, path = "/api/v1/admin/integrator-keys", tag = "admin", security(("bearer" = [])), request_body = NewIntegratorKey,
+    responses((status = 201, body = IntegratorKeyCreated), (status = 400, body = kyso_api::ErrorBody), (status = 403, body = kyso_api::ErrorBody)))]
+pub async fn create_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(k): Json<NewIntegratorKey>,
+) -> AppResult<(StatusCode, Json<IntegratorKeyCreated>)> {
+    let who = admin_name(&caller)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(admin::create_integrator_key(&state, &who, &k.name).await?),
+    ))
+}
+
+/// Devices.
+#[utoipa::path(get, path = "/api/v1/admin/devices", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [Device]), (status = 403, body = kyso_api::ErrorBody)))]
+pub async fn devices(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<Vec<Device>>> {
+    admin_name(&caller)?;
+    admin::devices(&state).await.map(Json)
+}
+
+/// Revokes a device at once.
+#[utoipa::path(post, path = "/api/v1/admin/devices/{id}/revoke", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 204), (status = 403, body = kyso_api::ErrorBody), (status = 404, body = kyso_api::ErrorBody)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    let who = admin_name(&caller)?;
+    admin::revoke_device(&state, &who, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The whole audit log.
+#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = [AuditEntry]), (status = 403, body = kyso_api::ErrorBody)))]
+pub async fn audit(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<Vec<AuditEntry>>> {
+    admin_name(&caller)?;
+    Ok(Json(crate::audit::entries(&state.db).await?))
+}
+
+/// The device CA certificate (PEM), for verifiers' trust stores.
+#[utoipa::path(get, path = "/api/v1/ca", tag = "public", responses((status = 200, content_type = "application/x-pem-file")))]
+pub async fn ca(
+    State(state): State<AppState>,
+) -> AppResult<([(axum::http::HeaderName, &'static str); 1], String)> {
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
+        state.ca.cert_pem().to_string(),
+    ))
+}

@@ -1,0 +1,449 @@
+//! The leader's side (session of a leader): enrollment of a device key, the
+//! inbox, fetching documents, uploading signed PDFs, declining, live events.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use base64::Engine;
+use der::{Encode, EncodePem};
+use futures_util::Stream;
+use kyso_api::{
+    DeclineRequest, EnrollNonce, EnrollRequest, EnrollResponse, RequestStatus, Role, SecurityLevel,
+    SigningRequest,
+};
+use kyso_pdf::verify::report::Indication;
+use kyso_pdf::verify::{Original, Profile, VerifyOptions};
+use rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+
+use crate::auth::Caller;
+use crate::error::{AppError, AppResult};
+use crate::requests;
+use crate::state::AppState;
+use crate::store::hex;
+
+fn leader(caller: &Caller) -> AppResult<&crate::auth::CallerUser> {
+    caller.with_role(Role::Leader)
+}
+
+/// A fresh enrollment challenge (also the attestation challenge).
+#[utoipa::path(get, path = "/api/v1/device/enroll/nonce", tag = "device", security(("bearer" = [])),
+    responses((status = 200, body = EnrollNonce), (status = 401, body = kyso_api::ErrorBody), (status = 403, body = kyso_api::ErrorBody)))]
+pub async fn enroll_nonce(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<EnrollNonce>> {
+    let u = caller.user()?;
+    let mut b = [0u8; 32];
+    OsRng.fill_bytes(&mut b);
+    let nonce = base64::engine::general_purpose::STANDARD.encode(b);
+    let expires = crate::now_rfc3339(state.clock.now() + time::Duration::minutes(10));
+    let db = &state.db;
+    let mut w = db.begin_write().await?;
+    sqlx::query(
+        &db.sql("INSERT INTO enroll_nonces (nonce, user_id, expires_at, used) VALUES (?, ?, ?, 0)"),
+    )
+    .bind(&nonce)
+    .bind(&u.id)
+    .bind(&expires)
+    .execute(&mut *w.tx)
+    .await?;
+    w.tx.commit().await?;
+    Ok(Json(EnrollNonce {
+        nonce,
+        expires_at: expires,
+    }))
+}
+
+/// Enrolls a device key: checks the challenge and the CSR, issues a
+/// certificate from the device CA and records the device.
+#[utoipa::path(post, path = "/api/v1/device/enroll", tag = "device", security(("bearer" = [])), request_body = EnrollRequest,
+    responses((status = 201, body = EnrollResponse), (status = 400, body = kyso_api::ErrorBody), (status = 401, body = kyso_api::ErrorBody)))]
+pub async fn enroll(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(req): Json<EnrollRequest>,
+) -> AppResult<(StatusCode, Json<EnrollResponse>)> {
+    let u = caller.user()?.clone();
+    let db = &state.db;
+    let now = state.now();
+    // Key attestation is verified by the keystore work (issue 5); until then
+    // every key is recorded as a software key, which never overstates it.
+    let level = SecurityLevel::Software;
+    let row = sqlx::query(&db.sql(
+        "SELECT u.full_name, n.name FROM users u JOIN units n ON n.id = u.unit_id WHERE u.id = ?",
+    ))
+    .bind(&u.id)
+    .fetch_one(db.pool())
+    .await?;
+    let (full_name, unit): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+    let cert = state
+        .ca
+        .issue(
+            &req.csr_pem,
+            &full_name,
+            &unit,
+            level,
+            state.clock.now().into(),
+        )
+        .map_err(AppError::bad_request)?;
+    let der = cert.to_der().map_err(AppError::internal)?;
+    let serial = hex(cert.tbs_certificate.serial_number.as_bytes());
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut w = db.begin_write().await?;
+    let used = sqlx::query(&db.sql("UPDATE enroll_nonces SET used = 1 WHERE nonce = ? AND user_id = ? AND used = 0 AND expires_at > ?"))
+        .bind(&req.nonce)
+        .bind(&u.id)
+        .bind(&now)
+        .execute(&mut *w.tx)
+        .await?;
+    if used.rows_affected() != 1 {
+        return Err(AppError::bad_request(
+            "the enrollment challenge is unknown, used or expired",
+        ));
+    }
+    sqlx::query(&db.sql(
+        "INSERT INTO devices (id, user_id, platform, model, security_level, serial, cert_der_hex, status, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?)",
+    ))
+    .bind(&id)
+    .bind(&u.id)
+    .bind(req.platform.chars().take(32).collect::<String>())
+    .bind(req.model.chars().take(128).collect::<String>())
+    .bind(level.as_str())
+    .bind(&serial)
+    .bind(hex(&der))
+    .bind(&now)
+    .execute(&mut *w.tx)
+    .await?;
+    crate::audit::append(
+        db,
+        &mut w.tx,
+        &now,
+        &u.username,
+        "device_enrolled",
+        &format!("device:{id}"),
+        &format!("serial {serial}"),
+    )
+    .await?;
+    w.tx.commit().await?;
+    let pem = cert
+        .to_pem(der::pem::LineEnding::LF)
+        .map_err(AppError::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrollResponse {
+            device_id: id,
+            certificate_chain_pem: format!("{pem}{}", state.ca.cert_pem()),
+            security_level: level,
+        }),
+    ))
+}
+
+/// Requests waiting for the caller's signature.
+#[utoipa::path(get, path = "/api/v1/device/inbox", tag = "device", security(("bearer" = [])),
+    responses((status = 200, body = [SigningRequest]), (status = 401, body = kyso_api::ErrorBody), (status = 403, body = kyso_api::ErrorBody)))]
+pub async fn inbox(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<Vec<SigningRequest>>> {
+    let u = leader(&caller)?;
+    requests::inbox(&state.db, &u.id).await.map(Json)
+}
+
+/// A request addressed to the caller (404 for anyone else's).
+async fn mine(state: &AppState, caller: &Caller, id: &str) -> AppResult<SigningRequest> {
+    let u = leader(caller)?;
+    let r = requests::get(&state.db, id).await?;
+    if r.signer.id != u.id {
+        return Err(AppError::not_found());
+    }
+    Ok(r)
+}
+
+/// One request addressed to the caller.
+#[utoipa::path(get, path = "/api/v1/device/requests/{id}", tag = "device", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = SigningRequest), (status = 404, body = kyso_api::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<SigningRequest>> {
+    mine(&state, &caller, &id).await.map(Json)
+}
+
+/// The document to sign (the issued bytes, exactly).
+#[utoipa::path(get, path = "/api/v1/device/requests/{id}/document", tag = "device", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = kyso_api::ErrorBody)))]
+pub async fn document(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let r = mine(&state, &caller, &id).await?;
+    crate::routes::integrator::pdf_response(&state, &r.document_sha256)
+}
+
+/// The signed PDF of a request addressed to the caller.
+#[utoipa::path(get, path = "/api/v1/device/requests/{id}/signed", tag = "device", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = kyso_api::ErrorBody), (status = 409, body = kyso_api::ErrorBody)))]
+pub async fn signed_document(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let r = mine(&state, &caller, &id).await?;
+    let sha = r
+        .signed_sha256
+        .ok_or_else(|| AppError::conflict("the request is not signed"))?;
+    crate::routes::integrator::pdf_response(&state, &sha)
+}
+
+/// Uploads the signed PDF (`Idempotency-Key` required). It is accepted only
+/// if the strict verifier passes it against the issued document and its
+/// signer is a live device of this leader.
+#[utoipa::path(post, path = "/api/v1/device/requests/{id}/signed", tag = "device", security(("bearer" = [])), params(("id" = String, Path),
+        ("Idempotency-Key" = String, Header, description = "one key per signing attempt; a retry with the same key gets the same answer")),
+    request_body(content_type = "application/pdf", content = Vec<u8>),
+    responses((status = 200, body = SigningRequest), (status = 400, body = kyso_api::ErrorBody), (status = 404, body = kyso_api::ErrorBody),
+        (status = 409, body = kyso_api::ErrorBody), (status = 413, body = kyso_api::ErrorBody), (status = 422, body = kyso_api::ErrorBody)))]
+pub async fn upload_signed(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Response> {
+    let u = leader(&caller)?.clone();
+    let key = headers
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty() && k.len() <= 128)
+        .ok_or_else(|| AppError::bad_request("the Idempotency-Key header is required"))?
+        .to_string();
+    let db = &state.db;
+    if let Some(prev) = sqlx::query(&db.sql(
+        "SELECT request_id, status_code, body FROM idempotency WHERE user_id = ? AND idem_key = ?",
+    ))
+    .bind(&u.id)
+    .bind(&key)
+    .fetch_optional(db.pool())
+    .await?
+    {
+        if prev.try_get::<String, _>(0)? != id {
+            return Err(AppError::conflict(
+                "this Idempotency-Key was used for another request",
+            ));
+        }
+        let code: i64 = prev.try_get(1)?;
+        let body: String = prev.try_get(2)?;
+        return json_response(
+            StatusCode::from_u16(code as u16).unwrap_or(StatusCode::OK),
+            body,
+        );
+    }
+    let r = mine(&state, &caller, &id).await?;
+    if r.status != RequestStatus::Pending {
+        return Err(AppError::conflict(format!(
+            "the request is {}",
+            r.status.as_str()
+        )));
+    }
+    let issued = state.store.read(&r.document_sha256)?;
+    let original = Original {
+        len: issued.len() as u64,
+        sha256: Sha256::digest(&issued).into(),
+    };
+    let opts = VerifyOptions {
+        profile: Profile::Strict,
+        trust: vec![state.ca.cert().clone()],
+        original: Some(original),
+        now: state.clock.now(),
+    };
+    let upload = body.to_vec();
+    let report = tokio::task::spawn_blocking(move || kyso_pdf::verify::verify(&upload[..], &opts))
+        .await
+        .map_err(AppError::internal)?;
+    let report_json = serde_json::to_value(&report).map_err(AppError::internal)?;
+    if report.indication != Indication::TotalPassed {
+        return Err(AppError::verification(
+            "the signed document does not verify; see the report",
+            report_json,
+        ));
+    }
+    // The new signature (the last) must come from a live device of this leader.
+    let signer_sha = report
+        .signatures
+        .last()
+        .and_then(|s| s.signer.as_ref())
+        .map(|c| c.sha256.clone())
+        .unwrap_or_default();
+    let devices = sqlx::query(
+        &db.sql("SELECT id, cert_der_hex FROM devices WHERE user_id = ? AND status = 'active'"),
+    )
+    .bind(&u.id)
+    .fetch_all(db.pool())
+    .await?;
+    let device_id = devices.iter().find_map(|d| {
+        let der: String = d.try_get(1).ok()?;
+        let bytes = (0..der.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(der.get(i..i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()?;
+        (hex(&Sha256::digest(&bytes)) == signer_sha)
+            .then(|| d.try_get::<String, _>(0).ok())
+            .flatten()
+    });
+    let Some(device_id) = device_id else {
+        return Err(AppError::verification(
+            "the signer is not an active device of this leader",
+            report_json,
+        ));
+    };
+    let sha = state.store.put(&body)?;
+    let now = state.now();
+    let mut w = db.begin_write().await?;
+    if sqlx::query(&db.sql("SELECT sha256 FROM documents WHERE sha256 = ?"))
+        .bind(&sha)
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .is_none()
+    {
+        sqlx::query(&db.sql("INSERT INTO documents (sha256, size, created_at) VALUES (?, ?, ?)"))
+            .bind(&sha)
+            .bind(body.len() as i64)
+            .bind(&now)
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    // Still pending and the device still active, checked in the same
+    // transaction: exactly one upload wins, a revoked device signs nothing.
+    let won = sqlx::query(&db.sql(
+        "UPDATE requests SET status = 'signed', edxml_status = ?, signed_sha256 = ?, report_json = ?, updated_at = ? \
+         WHERE id = ? AND status = 'pending' AND EXISTS (SELECT 1 FROM devices WHERE id = ? AND status = 'active')",
+    ))
+    .bind(requests::edxml_for(RequestStatus::Signed))
+    .bind(&sha)
+    .bind(report_json.to_string())
+    .bind(&now)
+    .bind(&id)
+    .bind(&device_id)
+    .execute(&mut *w.tx)
+    .await?;
+    if won.rows_affected() != 1 {
+        return Err(AppError::conflict(
+            "the request was signed, declined or cancelled meanwhile, or the device was revoked",
+        ));
+    }
+    sqlx::query(&db.sql("UPDATE devices SET last_seen = ? WHERE id = ?"))
+        .bind(&now)
+        .bind(&device_id)
+        .execute(&mut *w.tx)
+        .await?;
+    requests::record(
+        &state,
+        &mut w.tx,
+        &id,
+        &u.username,
+        "signed",
+        &format!("device {device_id}, document {sha}"),
+    )
+    .await?;
+    requests::enqueue_webhook(&state, &mut w.tx, &id, RequestStatus::Signed).await?;
+    let r = requests::get_in(db, &mut w.tx, &id).await?;
+    let body_json = serde_json::to_string(&r).map_err(AppError::internal)?;
+    sqlx::query(&db.sql("INSERT INTO idempotency (user_id, idem_key, request_id, status_code, body, created_at) VALUES (?, ?, ?, 200, ?, ?)"))
+        .bind(&u.id)
+        .bind(&key)
+        .bind(&id)
+        .bind(&body_json)
+        .bind(&now)
+        .execute(&mut *w.tx)
+        .await?;
+    w.tx.commit().await?;
+    requests::notify(&state, &r);
+    json_response(StatusCode::OK, body_json)
+}
+
+fn json_response(status: StatusCode, body: String) -> AppResult<Response> {
+    Response::builder()
+        .status(status)
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(body))
+        .map_err(AppError::internal)
+}
+
+/// Returns a request to the document system with a reason.
+#[utoipa::path(post, path = "/api/v1/device/requests/{id}/decline", tag = "device", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = DeclineRequest, responses((status = 200, body = SigningRequest), (status = 400, body = kyso_api::ErrorBody),
+        (status = 404, body = kyso_api::ErrorBody), (status = 409, body = kyso_api::ErrorBody)))]
+pub async fn decline(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(req): Json<DeclineRequest>,
+) -> AppResult<Json<SigningRequest>> {
+    let u = leader(&caller)?.clone();
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2000 {
+        return Err(AppError::bad_request(
+            "a reason of 1 to 2000 characters is required",
+        ));
+    }
+    mine(&state, &caller, &id).await?;
+    let db = &state.db;
+    let now = state.now();
+    let mut w = db.begin_write().await?;
+    if !requests::transition(
+        db,
+        &mut w.tx,
+        &id,
+        RequestStatus::Pending,
+        RequestStatus::Declined,
+        &now,
+    )
+    .await?
+    {
+        return Err(AppError::conflict("only a pending request can be declined"));
+    }
+    sqlx::query(&db.sql("UPDATE requests SET decline_reason = ? WHERE id = ?"))
+        .bind(reason)
+        .bind(&id)
+        .execute(&mut *w.tx)
+        .await?;
+    requests::record(&state, &mut w.tx, &id, &u.username, "declined", reason).await?;
+    requests::enqueue_webhook(&state, &mut w.tx, &id, RequestStatus::Declined).await?;
+    w.tx.commit().await?;
+    let r = requests::get(db, &id).await?;
+    requests::notify(&state, &r);
+    Ok(Json(r))
+}
+
+/// Live changes to the caller's requests (Server-Sent Events, `event: request`).
+#[utoipa::path(get, path = "/api/v1/device/events", tag = "device", security(("bearer" = [])),
+    responses((status = 200, content_type = "text/event-stream"), (status = 401, body = kyso_api::ErrorBody)))]
+pub async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let u = caller.user()?;
+    let rx = state.events.subscribe(&u.id);
+    let stream = BroadcastStream::new(rx).filter_map(|ev| {
+        let ev = ev.ok()?;
+        Event::default()
+            .event("request")
+            .json_data(&ev)
+            .ok()
+            .map(Ok)
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}

@@ -1,0 +1,274 @@
+//! The document system's side (integrator key): submit a draft, follow it,
+//! download the signed PDF and its report, cancel.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use kyso_api::{DraftMetadata, RequestStatus, RequestWithHistory, Role, SigningRequest};
+use sqlx::Row;
+
+use crate::auth::Caller;
+use crate::error::{AppError, AppResult};
+use crate::requests::{self, urgency_str};
+use crate::state::AppState;
+
+/// Submits a draft for signature: multipart with `file` (the PDF) and `metadata` (JSON).
+#[utoipa::path(post, path = "/api/v1/requests", tag = "integrator", security(("bearer" = [])),
+    request_body(content_type = "multipart/form-data", description = "`file`: the PDF; `metadata`: DraftMetadata as JSON"),
+    responses((status = 201, body = SigningRequest), (status = 400, body = kyso_api::ErrorBody), (status = 401, body = kyso_api::ErrorBody),
+        (status = 403, body = kyso_api::ErrorBody), (status = 413, body = kyso_api::ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    mut multipart: Multipart,
+) -> AppResult<(StatusCode, Json<SigningRequest>)> {
+    let integrator = caller.integrator()?.clone();
+    let mut pdf: Option<Vec<u8>> = None;
+    let mut meta: Option<DraftMetadata> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| AppError::bad_request(format!("multipart: {e}")))?
+    {
+        match field.name() {
+            Some("file") => {
+                let b = field
+                    .bytes()
+                    .await
+                    .map_err(|e| AppError::too_large(format!("upload: {e}")))?;
+                pdf = Some(b.to_vec());
+            }
+            Some("metadata") => {
+                let t = field
+                    .text()
+                    .await
+                    .map_err(|e| AppError::bad_request(format!("metadata: {e}")))?;
+                meta = Some(serde_json::from_str(&t).map_err(|e| {
+                    AppError::bad_request(format!("metadata is not valid JSON: {e}"))
+                })?);
+            }
+            _ => {}
+        }
+    }
+    let pdf = pdf.ok_or_else(|| AppError::bad_request("the `file` part is missing"))?;
+    let meta = meta.ok_or_else(|| AppError::bad_request("the `metadata` part is missing"))?;
+    if meta.title.trim().is_empty() || meta.document_type.trim().is_empty() {
+        return Err(AppError::bad_request(
+            "title and document_type are required",
+        ));
+    }
+    if let Some(d) = &meta.deadline {
+        time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| AppError::bad_request("deadline must be RFC 3339"))?;
+    }
+    if let Some(u) = &meta.callback_url
+        && !(u.starts_with("https://") || u.starts_with("http://"))
+    {
+        return Err(AppError::bad_request("callback_url must be an http(s) URL"));
+    }
+    // The draft must be a PDF we can sign: same reader as the signer, lenient.
+    // (The reader is not Send: keep it out of any await.)
+    let pages = {
+        let doc = kyso_pdf::Document::open_with(&pdf[..], kyso_pdf::ReadOptions::lenient())
+            .map_err(|e| AppError::bad_request(format!("the file is not a signable PDF: {e}")))?;
+        doc.pages()
+            .map_err(|e| AppError::bad_request(format!("the PDF's pages cannot be read: {e}")))?
+            .len()
+    };
+    if let Some(p) = &meta.placement
+        && (p.page == 0 || p.page as usize > pages || p.rect[2] <= 0.0 || p.rect[3] <= 0.0)
+    {
+        return Err(AppError::bad_request(format!(
+            "placement is outside the document ({pages} pages)"
+        )));
+    }
+    let db = &state.db;
+    let signer = sqlx::query(
+        &db.sql("SELECT id, unit_id, role FROM users WHERE username = ? AND disabled = 0"),
+    )
+    .bind(&meta.signer)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or_else(|| AppError::bad_request(format!("no active user named {}", meta.signer)))?;
+    if Role::parse(&signer.try_get::<String, _>(2)?) != Some(Role::Leader) {
+        return Err(AppError::bad_request("the signer must be a leader"));
+    }
+    let (signer_id, unit_id): (String, String) = (signer.try_get(0)?, signer.try_get(1)?);
+    let sha = state.store.put(&pdf)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = state.now();
+    let mut w = db.begin_write().await?;
+    let existing = sqlx::query(&db.sql("SELECT sha256 FROM documents WHERE sha256 = ?"))
+        .bind(&sha)
+        .fetch_optional(&mut *w.tx)
+        .await?;
+    if existing.is_none() {
+        sqlx::query(&db.sql("INSERT INTO documents (sha256, size, created_at) VALUES (?, ?, ?)"))
+            .bind(&sha)
+            .bind(pdf.len() as i64)
+            .bind(&now)
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    sqlx::query(&db.sql(
+        "INSERT INTO requests (id, title, number_symbol, document_type, urgency, deadline, signer_id, unit_id, integrator_id, \
+         external_id, callback_url, placement_json, document_sha256, status, edxml_status, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', '04', ?, ?)",
+    ))
+    .bind(&id)
+    .bind(meta.title.trim())
+    .bind(&meta.number_symbol)
+    .bind(meta.document_type.trim())
+    .bind(urgency_str(meta.urgency))
+    .bind(&meta.deadline)
+    .bind(&signer_id)
+    .bind(&unit_id)
+    .bind(&integrator.id)
+    .bind(&meta.external_id)
+    .bind(&meta.callback_url)
+    .bind(meta.placement.as_ref().map(|p| serde_json::to_string(p).unwrap_or_default()))
+    .bind(&sha)
+    .bind(&now)
+    .bind(&now)
+    .execute(&mut *w.tx)
+    .await?;
+    requests::record(
+        &state,
+        &mut w.tx,
+        &id,
+        &caller.audit_name(),
+        "created",
+        &format!("document {sha}"),
+    )
+    .await?;
+    requests::enqueue_webhook(&state, &mut w.tx, &id, RequestStatus::Pending).await?;
+    w.tx.commit().await?;
+    let r = requests::get(db, &id).await?;
+    requests::notify(&state, &r);
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+async fn own(state: &AppState, caller: &Caller, id: &str) -> AppResult<()> {
+    let integrator = caller.integrator()?;
+    let row = sqlx::query(
+        &state
+            .db
+            .sql("SELECT integrator_id FROM requests WHERE id = ?"),
+    )
+    .bind(id)
+    .fetch_optional(state.db.pool())
+    .await?
+    .ok_or_else(AppError::not_found)?;
+    // Another system's request is as invisible as a missing one.
+    if row.try_get::<Option<String>, _>(0)?.as_deref() != Some(integrator.id.as_str()) {
+        return Err(AppError::not_found());
+    }
+    Ok(())
+}
+
+/// A request and its history.
+#[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "integrator", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = RequestWithHistory), (status = 404, body = kyso_api::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<RequestWithHistory>> {
+    own(&state, &caller, &id).await?;
+    requests::with_history(&state.db, &id).await.map(Json)
+}
+
+/// The signed PDF.
+#[utoipa::path(get, path = "/api/v1/requests/{id}/signed", tag = "integrator", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, content_type = "application/pdf"), (status = 404, body = kyso_api::ErrorBody),
+        (status = 409, body = kyso_api::ErrorBody)))]
+pub async fn signed(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    own(&state, &caller, &id).await?;
+    let r = requests::get(&state.db, &id).await?;
+    let sha = r
+        .signed_sha256
+        .ok_or_else(|| AppError::conflict("the request is not signed"))?;
+    pdf_response(&state, &sha)
+}
+
+/// The verification report of the signed PDF.
+#[utoipa::path(get, path = "/api/v1/requests/{id}/report", tag = "integrator", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = kyso_api::ErrorBody), (status = 409, body = kyso_api::ErrorBody)))]
+pub async fn report(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<serde_json::Value>> {
+    own(&state, &caller, &id).await?;
+    let row = sqlx::query(
+        &state
+            .db
+            .sql("SELECT report_json FROM requests WHERE id = ?"),
+    )
+    .bind(&id)
+    .fetch_one(state.db.pool())
+    .await?;
+    let report: Option<String> = row.try_get(0)?;
+    let report = report.ok_or_else(|| AppError::conflict("the request is not signed"))?;
+    Ok(Json(
+        serde_json::from_str(&report).map_err(AppError::internal)?,
+    ))
+}
+
+/// Cancels a pending request.
+#[utoipa::path(post, path = "/api/v1/requests/{id}/cancel", tag = "integrator", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = SigningRequest), (status = 404, body = kyso_api::ErrorBody), (status = 409, body = kyso_api::ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> AppResult<Json<SigningRequest>> {
+    own(&state, &caller, &id).await?;
+    let db = &state.db;
+    let now = state.now();
+    let mut w = db.begin_write().await?;
+    if !requests::transition(
+        db,
+        &mut w.tx,
+        &id,
+        RequestStatus::Pending,
+        RequestStatus::Cancelled,
+        &now,
+    )
+    .await?
+    {
+        return Err(AppError::conflict(
+            "only a pending request can be cancelled",
+        ));
+    }
+    requests::record(
+        &state,
+        &mut w.tx,
+        &id,
+        &caller.audit_name(),
+        "cancelled",
+        "",
+    )
+    .await?;
+    requests::enqueue_webhook(&state, &mut w.tx, &id, RequestStatus::Cancelled).await?;
+    w.tx.commit().await?;
+    let r = requests::get(db, &id).await?;
+    requests::notify(&state, &r);
+    Ok(Json(r))
+}
+
+/// A stored PDF as a download.
+pub fn pdf_response(state: &AppState, sha: &str) -> AppResult<Response> {
+    let bytes = state.store.read(sha)?;
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/pdf")
+        .header("X-Content-SHA256", sha)
+        .body(Body::from(bytes))
+        .map_err(AppError::internal)
+}

@@ -1,0 +1,117 @@
+//! Shared state of the gateway's handlers.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::auth::LoginLimiter;
+use crate::ca::DeviceCa;
+use crate::db::Db;
+use crate::events::Events;
+use crate::store::DocStore;
+
+/// Where time comes from (a fixed clock in tests).
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Now.
+    fn now(&self) -> OffsetDateTime;
+}
+
+/// The system clock.
+#[derive(Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// Limits and settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Data directory (database, documents, CA).
+    pub data_dir: PathBuf,
+    /// Largest upload, in bytes.
+    pub max_upload: usize,
+    /// Session lifetime.
+    pub session_ttl: time::Duration,
+    /// Name of the province (device CA subject).
+    pub province: String,
+}
+
+impl Config {
+    /// Defaults for `data_dir`.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            max_upload: 64 * 1024 * 1024,
+            session_ttl: time::Duration::hours(12),
+            province: "Tỉnh Kyso".into(),
+        }
+    }
+}
+
+/// Everything a handler needs.
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+/// The shared parts.
+#[derive(Debug)]
+pub struct Inner {
+    /// Database.
+    pub db: Db,
+    /// Document store.
+    pub store: DocStore,
+    /// Device CA.
+    pub ca: DeviceCa,
+    /// Live events.
+    pub events: Events,
+    /// Login rate limiting.
+    pub limiter: LoginLimiter,
+    /// Settings.
+    pub config: Config,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Opens the database (migrating it), the store and the CA in `config.data_dir`.
+    pub async fn open(
+        config: Config,
+        database_url: Option<&str>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, String> {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
+        let url = database_url
+            .map(str::to_owned)
+            .unwrap_or_else(|| Db::sqlite_url(&config.data_dir));
+        let db = Db::connect(&url)
+            .await
+            .map_err(|e| format!("database: {e}"))?;
+        let store = DocStore::open(&config.data_dir).map_err(|e| format!("document store: {e}"))?;
+        let ca = DeviceCa::load_or_create(&config.data_dir, &config.province, clock.now().into())?;
+        Ok(Self(Arc::new(Inner {
+            db,
+            store,
+            ca,
+            events: Events::default(),
+            limiter: LoginLimiter::default(),
+            config,
+            clock,
+        })))
+    }
+
+    /// Now, as stored (RFC 3339, UTC).
+    pub fn now(&self) -> String {
+        crate::now_rfc3339(self.clock.now())
+    }
+}
