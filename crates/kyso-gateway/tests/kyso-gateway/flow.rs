@@ -1,0 +1,455 @@
+//! The signing flow through the routes.
+
+use axum::http::StatusCode;
+use kyso_gateway::outbox;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn draft_to_signed_pdf_with_webhook_and_audit() {
+    let gw = gateway().await;
+    let (hook, seen) = webhook_receiver().await;
+    let issued = pdf("Quyet dinh so 123");
+    let r = submit(&gw, "leader1", &issued, Some(&hook)).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "submit: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        r.json()["status"],
+        "pending",
+        "a new request waits for its leader"
+    );
+
+    let token = login(&gw, "leader1").await;
+    let inbox = get(&gw, "/api/v1/device/inbox", Some(&token)).await;
+    assert_eq!(inbox.status, StatusCode::OK, "inbox");
+    assert_eq!(
+        inbox.json().as_array().map(Vec::len),
+        Some(1),
+        "the leader sees the draft"
+    );
+    let doc = get(
+        &gw,
+        &format!("/api/v1/device/requests/{id}/document"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(
+        doc.body.as_ref(),
+        &issued[..],
+        "the leader fetches exactly the issued bytes"
+    );
+
+    let dev = enroll(&gw, &token).await;
+    let signed = sign(&dev, &doc.body);
+    let up = upload(&gw, &token, &id, signed.clone(), "k1").await;
+    assert_eq!(
+        up.status,
+        StatusCode::OK,
+        "upload: {}",
+        String::from_utf8_lossy(&up.body)
+    );
+    assert_eq!(up.json()["status"], "signed", "accepted");
+
+    // A retry with the same key gets the same answer; another key finds it signed.
+    let again = upload(&gw, &token, &id, signed.clone(), "k1").await;
+    assert_eq!(
+        (again.status, again.body.clone()),
+        (StatusCode::OK, up.body.clone()),
+        "idempotent replay"
+    );
+    let other = upload(&gw, &token, &id, signed.clone(), "k2").await;
+    assert_eq!(
+        other.status,
+        StatusCode::CONFLICT,
+        "a second signature on a signed request"
+    );
+    assert_eq!(other.json()["code"], "conflict", "closed error code");
+
+    // The integrator sees the result.
+    let ik = gw.integrator_key.clone();
+    let view = get(&gw, &format!("/api/v1/requests/{id}"), Some(&ik)).await;
+    assert_eq!(
+        view.json()["request"]["status"],
+        "signed",
+        "integrator view"
+    );
+    let actions: Vec<String> = view.json()["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|h| h["action"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(actions, vec!["created", "signed"], "history in order");
+    let dl = get(&gw, &format!("/api/v1/requests/{id}/signed"), Some(&ik)).await;
+    assert_eq!(dl.body.as_ref(), &signed[..], "the signed PDF as uploaded");
+    let report = get(&gw, &format!("/api/v1/requests/{id}/report"), Some(&ik)).await;
+    assert_eq!(
+        report.json()["indication"],
+        "TOTAL_PASSED",
+        "the stored verification report"
+    );
+
+    // Webhooks: created and signed, each HMAC-signed with the integrator's secret.
+    let http = reqwest::Client::new();
+    outbox::deliver_due(&gw.state, &http)
+        .await
+        .expect("delivers");
+    let got = seen.lock().expect("lock").clone();
+    assert_eq!(got.len(), 2, "two state changes announced");
+    for (sig, body) in &got {
+        assert_eq!(
+            sig,
+            &outbox::signature(&gw.webhook_secret, body),
+            "HMAC-SHA256 of the exact body"
+        );
+    }
+    let last: serde_json::Value = serde_json::from_slice(&got[1].1).expect("json");
+    assert_eq!(
+        (last["status"].as_str(), last["external_id"].as_str()),
+        (Some("signed"), Some("QLVB-42")),
+        "the signed event"
+    );
+
+    let entries = kyso_gateway::audit::entries(&gw.state.db)
+        .await
+        .expect("audit");
+    assert_eq!(
+        kyso_gateway::audit::verify_chain(&entries),
+        Ok(entries.len()),
+        "the audit chain verifies"
+    );
+    assert!(
+        entries.iter().any(|e| e.action == "signed"),
+        "the signature is audited"
+    );
+}
+
+#[tokio::test]
+async fn rejected_uploads_change_nothing() {
+    let gw = gateway().await;
+    let issued = pdf("Cong van 9");
+    let id = submit(&gw, "leader1", &issued, None).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let token = login(&gw, "leader1").await;
+    let dev = enroll(&gw, &token).await;
+
+    // A signature over another document.
+    let wrong = sign(&dev, &pdf("Cong van khac"));
+    let r = upload(&gw, &token, &id, wrong, "a").await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not the issued document"
+    );
+    assert_eq!(r.json()["code"], "verification_failed", "closed code");
+    assert!(
+        r.json()["report"]["indication"].is_string(),
+        "the full report comes back"
+    );
+
+    // A flipped byte in the signed content.
+    let mut tampered = sign(&dev, &issued);
+    let pos = issued.len() / 2;
+    tampered[pos] ^= 0x01;
+    let r = upload(&gw, &token, &id, tampered, "b").await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "tampered content"
+    );
+
+    // Not a PDF at all.
+    let r = upload(&gw, &token, &id, b"hello".to_vec(), "c").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "garbage");
+
+    // A key the gateway never enrolled (self-made certificate chain).
+    let token2 = login(&gw, "leader2").await;
+    let other = enroll(&gw, &token2).await;
+    let r = upload(&gw, &token, &id, sign(&other, &issued), "d").await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "another leader's device"
+    );
+
+    let view = get(&gw, &format!("/api/v1/device/requests/{id}"), Some(&token)).await;
+    assert_eq!(
+        view.json()["status"],
+        "pending",
+        "still pending after every rejection"
+    );
+    assert!(
+        view.json()["signed_sha256"].is_null(),
+        "no signed document recorded"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_device_signs_nothing() {
+    let gw = gateway().await;
+    let issued = pdf("To trinh 5");
+    let id = submit(&gw, "leader1", &issued, None).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let token = login(&gw, "leader1").await;
+    let dev = enroll(&gw, &token).await;
+    let signed = sign(&dev, &issued);
+    let admin = login(&gw, "admin").await;
+    let r = post_json(
+        &gw,
+        &format!("/api/v1/admin/devices/{}/revoke", dev.id),
+        Some(&admin),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::NO_CONTENT,
+        "revoked: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let r = upload(&gw, &token, &id, signed, "x").await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "refused from the moment of revocation"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_uploads_have_exactly_one_winner() {
+    let gw = gateway().await;
+    let issued = pdf("Giay moi hop");
+    let id = submit(&gw, "leader1", &issued, None).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let token = login(&gw, "leader1").await;
+    let dev = enroll(&gw, &token).await;
+    let uploads: Vec<_> = (0..8)
+        .map(|i| {
+            let signed = sign(&dev, &issued);
+            let (gw_app, token, id) = (gw.app.clone(), token.clone(), id.clone());
+            tokio::spawn(async move {
+                let req = axum::http::Request::post(format!("/api/v1/device/requests/{id}/signed"))
+                    .header("Authorization", format!("Bearer {token}"))
+                    .header("Idempotency-Key", format!("race-{i}"))
+                    .body(axum::body::Body::from(signed))
+                    .expect("request");
+                tower::ServiceExt::oneshot(gw_app, req)
+                    .await
+                    .expect("infallible")
+                    .status()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for u in uploads {
+        statuses.push(u.await.expect("task"));
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "one winner: {statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::OK || *s == StatusCode::CONFLICT),
+        "the others get 409: {statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn decline_and_cancel_follow_the_state_machine() {
+    let gw = gateway().await;
+    let id = submit(&gw, "leader1", &pdf("A"), None).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let token = login(&gw, "leader1").await;
+    let r = post_json(
+        &gw,
+        &format!("/api/v1/device/requests/{id}/decline"),
+        Some(&token),
+        serde_json::json!({"reason": ""}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "a reason is required");
+    let r = post_json(
+        &gw,
+        &format!("/api/v1/device/requests/{id}/decline"),
+        Some(&token),
+        serde_json::json!({"reason": "Cần bổ sung số liệu"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "declined");
+    assert_eq!(
+        (
+            r.json()["status"].as_str(),
+            r.json()["decline_reason"].as_str()
+        ),
+        (Some("declined"), Some("Cần bổ sung số liệu")),
+        "with its reason"
+    );
+    let ik = gw.integrator_key.clone();
+    let r = post_json(
+        &gw,
+        &format!("/api/v1/requests/{id}/cancel"),
+        Some(&ik),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "a declined request cannot be cancelled"
+    );
+    let id2 = submit(&gw, "leader1", &pdf("B"), None).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let r = post_json(
+        &gw,
+        &format!("/api/v1/requests/{id2}/cancel"),
+        Some(&ik),
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(r.json()["status"], "cancelled", "a pending one can");
+    let inbox = get(&gw, "/api/v1/device/inbox", Some(&token)).await;
+    assert_eq!(
+        inbox.json().as_array().map(Vec::len),
+        Some(0),
+        "neither is in the inbox any more"
+    );
+}
+
+#[tokio::test]
+async fn bad_submissions_are_refused_clearly() {
+    let gw = gateway().await;
+    let r = submit(&gw, "leader1", b"not a pdf", None).await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request")),
+        "not a PDF"
+    );
+    let r = submit(&gw, "nobody", &pdf("x"), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "unknown signer");
+    let r = submit(&gw, "admin", &pdf("x"), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "only leaders sign");
+}
+
+#[tokio::test]
+async fn who_may_call_what() {
+    let gw = gateway().await;
+    let issued = pdf("Ma tran quyen");
+    let id = submit(&gw, "leader1", &issued, None).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let leader1 = login(&gw, "leader1").await;
+    let leader2 = login(&gw, "leader2").await;
+    let admin = login(&gw, "admin").await;
+    let clerk = login(&gw, "clerk1").await;
+    let ik = gw.integrator_key.clone();
+    let doc = format!("/api/v1/device/requests/{id}/document");
+    let integ = format!("/api/v1/requests/{id}");
+    // (route, caller, expected)
+    let cases: Vec<(&str, Option<&str>, StatusCode)> = vec![
+        (&doc, None, StatusCode::UNAUTHORIZED),
+        (&doc, Some("kyso_s_forged"), StatusCode::UNAUTHORIZED),
+        (&doc, Some(&leader1), StatusCode::OK),
+        (&doc, Some(&leader2), StatusCode::NOT_FOUND),
+        (&doc, Some(&admin), StatusCode::FORBIDDEN),
+        (&doc, Some(&clerk), StatusCode::FORBIDDEN),
+        (&doc, Some(&ik), StatusCode::FORBIDDEN),
+        (&integ, Some(&ik), StatusCode::OK),
+        (&integ, Some(&leader1), StatusCode::FORBIDDEN),
+        (&integ, None, StatusCode::UNAUTHORIZED),
+        ("/api/v1/device/inbox", Some(&leader1), StatusCode::OK),
+        ("/api/v1/device/inbox", Some(&admin), StatusCode::FORBIDDEN),
+        ("/api/v1/device/inbox", Some(&ik), StatusCode::FORBIDDEN),
+        ("/api/v1/admin/users", Some(&admin), StatusCode::OK),
+        ("/api/v1/admin/users", Some(&leader1), StatusCode::FORBIDDEN),
+        ("/api/v1/admin/users", Some(&clerk), StatusCode::FORBIDDEN),
+        ("/api/v1/admin/users", Some(&ik), StatusCode::FORBIDDEN),
+        ("/api/v1/admin/audit", Some(&leader1), StatusCode::FORBIDDEN),
+        ("/api/v1/admin/devices", None, StatusCode::UNAUTHORIZED),
+        ("/api/v1/me", Some(&leader2), StatusCode::OK),
+        ("/api/v1/ca", None, StatusCode::OK),
+        ("/api/v1/openapi.json", None, StatusCode::OK),
+    ];
+    for (uri, token, want) in cases {
+        let r = get(&gw, uri, token).await;
+        assert_eq!(
+            r.status,
+            want,
+            "GET {uri} as {token:?}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    // Another integrator cannot see this integrator's request.
+    let other = kyso_gateway::admin::create_integrator_key(&gw.state, "test", "Hệ thống khác")
+        .await
+        .expect("key");
+    assert_eq!(
+        get(&gw, &integ, Some(&other.key)).await.status,
+        StatusCode::NOT_FOUND,
+        "another system's request is invisible"
+    );
+}
+
+#[tokio::test]
+async fn logins_are_rate_limited_and_wrong_passwords_refused() {
+    let gw = gateway().await;
+    for _ in 0..5 {
+        let r = post_json(
+            &gw,
+            "/api/v1/auth/login",
+            None,
+            serde_json::json!({"username": "leader1", "password": "sai"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "wrong password");
+    }
+    let r = post_json(
+        &gw,
+        "/api/v1/auth/login",
+        None,
+        serde_json::json!({"username": "leader1", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")),
+        "locked after five failures"
+    );
+}
+
+#[tokio::test]
+async fn openapi_describes_every_route() {
+    let gw = gateway().await;
+    let doc = get(&gw, "/api/v1/openapi.json", None).await.json();
+    let paths = doc["paths"].as_object().expect("paths");
+    for p in [
+        "/api/v1/requests",
+        "/api/v1/device/requests/{id}/signed",
+        "/api/v1/admin/devices/{id}/revoke",
+        "/api/v1/auth/login",
+    ] {
+        assert!(paths.contains_key(p), "{p} is documented");
+    }
+    assert!(
+        doc["components"]["schemas"]["ErrorBody"].is_object(),
+        "the error shape is a schema"
+    );
+}

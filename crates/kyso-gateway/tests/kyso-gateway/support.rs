@@ -1,0 +1,323 @@
+//! A gateway in a temporary directory, a seeded province, HTTP helpers,
+//! a minimal PDF and a device that signs like the app does.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{Request, StatusCode};
+use kyso_api::{NewUnit, NewUser, Role};
+use kyso_gateway::{AppState, Config, admin};
+use p256::ecdsa::SigningKey;
+use p256::pkcs8::EncodePrivateKey;
+use tower::ServiceExt;
+
+pub struct Gw {
+    pub app: Router,
+    pub state: AppState,
+    pub _dir: tempfile::TempDir,
+    pub integrator_key: String,
+    pub webhook_secret: String,
+}
+
+pub const PASSWORD: &str = "mat-khau-demo";
+
+/// A fresh gateway with a unit, leaders `leader1` and `leader2`, an admin
+/// and an integrator key.
+pub async fn gateway() -> Gw {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = AppState::open(
+        Config::new(dir.path().to_path_buf()),
+        None,
+        kyso_gateway::system_clock(),
+    )
+    .await
+    .expect("gateway opens");
+    let unit = admin::create_unit(
+        &state,
+        "test",
+        &NewUnit {
+            name: "UBND tỉnh Thử Nghiệm".into(),
+            parent_id: None,
+        },
+    )
+    .await
+    .expect("unit");
+    for (name, role) in [
+        ("leader1", Role::Leader),
+        ("leader2", Role::Leader),
+        ("admin", Role::Admin),
+        ("clerk1", Role::Clerk),
+    ] {
+        admin::create_user(
+            &state,
+            "test",
+            &NewUser {
+                username: name.into(),
+                full_name: format!("Nguyễn Văn {name}"),
+                title: "Chủ tịch".into(),
+                role,
+                unit_id: unit.id.clone(),
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .expect("user");
+    }
+    let key = admin::create_integrator_key(&state, "test", "QLVB&ĐH")
+        .await
+        .expect("key");
+    Gw {
+        app: kyso_gateway::app(state.clone()),
+        state,
+        _dir: dir,
+        integrator_key: key.key,
+        webhook_secret: key.webhook_secret,
+    }
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub body: Bytes,
+}
+
+impl Resp {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+pub async fn call(
+    gw: &Gw,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+    extra: &[(&str, &str)],
+) -> Resp {
+    let mut b = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        b = b.header("Authorization", format!("Bearer {t}"));
+    }
+    if let Some(ct) = content_type {
+        b = b.header("Content-Type", ct);
+    }
+    for (k, v) in extra {
+        b = b.header(*k, *v);
+    }
+    let resp = gw
+        .app
+        .clone()
+        .oneshot(b.body(Body::from(body)).expect("request"))
+        .await
+        .expect("infallible");
+    let status = resp.status();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    Resp { status, body }
+}
+
+pub async fn get(gw: &Gw, uri: &str, token: Option<&str>) -> Resp {
+    call(gw, "GET", uri, token, None, Vec::new(), &[]).await
+}
+
+pub async fn post_json(gw: &Gw, uri: &str, token: Option<&str>, json: serde_json::Value) -> Resp {
+    call(
+        gw,
+        "POST",
+        uri,
+        token,
+        Some("application/json"),
+        serde_json::to_vec(&json).expect("json"),
+        &[],
+    )
+    .await
+}
+
+pub async fn login(gw: &Gw, user: &str) -> String {
+    let r = post_json(
+        gw,
+        "/api/v1/auth/login",
+        None,
+        serde_json::json!({"username": user, "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "login {user}: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+    r.json()["token"].as_str().expect("token").to_string()
+}
+
+/// A small valid one-page PDF.
+pub fn pdf(text: &str) -> Vec<u8> {
+    let content = format!("BT /F1 18 Tf 72 720 Td ({text}) Tj ET");
+    let objs = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objs.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f\r\n", objs.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n\r\n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objs.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+/// Submits a draft as the integrator; returns the response.
+pub async fn submit(gw: &Gw, signer: &str, pdf_bytes: &[u8], callback: Option<&str>) -> Resp {
+    let boundary = "kysoBOUNDARY";
+    let meta = serde_json::json!({
+        "title": "Quyết định phê duyệt kế hoạch chuyển đổi số",
+        "number_symbol": "123/QĐ-UBND",
+        "document_type": "quyết định",
+        "urgency": "urgent",
+        "signer": signer,
+        "external_id": "QLVB-42",
+        "callback_url": callback,
+    });
+    let mut body = Vec::new();
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n{meta}\r\n").as_bytes());
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"draft.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+    body.extend_from_slice(pdf_bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    call(
+        gw,
+        "POST",
+        "/api/v1/requests",
+        Some(&gw.integrator_key.clone()),
+        Some(&ct),
+        body,
+        &[],
+    )
+    .await
+}
+
+/// A desktop device: a P-256 software key and its enrolled chain.
+pub struct DeviceKey {
+    pub key: kyso_pdf::signer::SoftwareKey,
+    pub cert: x509_cert::Certificate,
+    pub chain: Vec<x509_cert::Certificate>,
+    pub id: String,
+}
+
+pub async fn enroll(gw: &Gw, token: &str) -> DeviceKey {
+    let sk = SigningKey::random(&mut rand_core::OsRng);
+    let nonce = get(gw, "/api/v1/device/enroll/nonce", Some(token)).await;
+    assert_eq!(
+        nonce.status,
+        StatusCode::OK,
+        "nonce: {}",
+        String::from_utf8_lossy(&nonce.body)
+    );
+    let csr = kyso_gateway::ca::csr_pem(&sk, "device").expect("csr");
+    let r = post_json(
+        gw,
+        "/api/v1/device/enroll",
+        Some(token),
+        serde_json::json!({"nonce": nonce.json()["nonce"], "csr_pem": csr, "platform": "linux", "model": "test"}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "enroll: {}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let j = r.json();
+    let mut certs =
+        kyso_pdf::signer::certificates_from_pem(j["certificate_chain_pem"].as_str().expect("pem"))
+            .expect("certs");
+    let cert = certs.remove(0);
+    let pem = sk.to_pkcs8_pem(Default::default()).expect("pem");
+    DeviceKey {
+        key: kyso_pdf::signer::SoftwareKey::from_pem(&pem).expect("key"),
+        cert,
+        chain: certs,
+        id: j["device_id"].as_str().expect("id").to_string(),
+    }
+}
+
+/// Signs `issued` as the app does (invisible, incremental).
+pub fn sign(dev: &DeviceKey, issued: &[u8]) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    let opts =
+        kyso_pdf::sign::SignOptions::invisible("Nguyễn Văn An", time::OffsetDateTime::now_utc());
+    kyso_pdf::sign::sign(
+        issued, &mut out, &dev.key, &dev.cert, &dev.chain, None, &opts,
+    )
+    .expect("signs");
+    out.into_inner()
+}
+
+pub async fn upload(gw: &Gw, token: &str, id: &str, signed: Vec<u8>, key: &str) -> Resp {
+    call(
+        gw,
+        "POST",
+        &format!("/api/v1/device/requests/{id}/signed"),
+        Some(token),
+        Some("application/pdf"),
+        signed,
+        &[("Idempotency-Key", key)],
+    )
+    .await
+}
+
+/// What the webhook receiver saw: (signature header, body) per delivery.
+pub type Seen = Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A local webhook receiver.
+pub async fn webhook_receiver() -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let s2 = seen.clone();
+    let app = Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: Bytes| {
+            let s = s2.clone();
+            async move {
+                let sig = headers
+                    .get("X-Kyso-Signature")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                s.lock().expect("lock").push((sig, body.to_vec()));
+                StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}/hook"), seen)
+}
