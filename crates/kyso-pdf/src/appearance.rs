@@ -29,7 +29,7 @@ use time::OffsetDateTime;
 use crate::error::{Error, Result};
 use crate::filter::deflate;
 use crate::object::{Dict, ObjRef, Object, Stream, StreamData};
-use crate::write::Update;
+use crate::write::{ObjectSink, Update};
 use font::{FontSubset, FontSubsetter};
 use image::{ColorKind, DecodedImage, ImageLimits, decode_png};
 
@@ -501,9 +501,9 @@ fn upright_rect(style: Style, crop: [f64; 4], size: (f64, f64)) -> [f64; 4] {
     }
 }
 
-fn image_xobject(update: &mut Update, img: &DecodedImage) -> ObjRef {
+pub(crate) fn image_xobject(update: &mut impl ObjectSink, img: &DecodedImage) -> ObjRef {
     let smask = img.alpha.as_ref().map(|alpha| {
-        update.add(Object::Stream(Stream {
+        update.add_object(Object::Stream(Stream {
             dict: Dict::from_pairs([
                 ("Type", Object::name("XObject")),
                 ("Subtype", Object::name("Image")),
@@ -534,22 +534,22 @@ fn image_xobject(update: &mut Update, img: &DecodedImage) -> ObjRef {
     if let Some(m) = smask {
         d.set("SMask", m);
     }
-    update.add(Object::Stream(Stream {
+    update.add_object(Object::Stream(Stream {
         dict: d,
         data: StreamData::Bytes(deflate(&img.pixels)),
     }))
 }
 
-fn font_objects(update: &mut Update, sub: &FontSubset) -> ObjRef {
+pub(crate) fn font_objects(update: &mut impl ObjectSink, sub: &FontSubset) -> ObjRef {
     let m = &sub.metrics;
-    let file = update.add(Object::Stream(Stream {
+    let file = update.add_object(Object::Stream(Stream {
         dict: Dict::from_pairs([
             ("Length1", Object::Int(sub.font_file2.len() as i64)),
             ("Filter", Object::name("FlateDecode")),
         ]),
         data: StreamData::Bytes(deflate(&sub.font_file2)),
     }));
-    let descriptor = update.add(Dict::from_pairs([
+    let descriptor = update.add_object(Object::Dict(Dict::from_pairs([
         ("Type", Object::name("FontDescriptor")),
         ("FontName", Object::name(&sub.base_font)),
         ("Flags", Object::Int(i64::from(m.flags))),
@@ -563,13 +563,13 @@ fn font_objects(update: &mut Update, sub: &FontSubset) -> ObjRef {
         ("CapHeight", Object::Real(f64::from(m.cap_height))),
         ("StemV", Object::Real(f64::from(m.stem_v))),
         ("FontFile2", Object::Ref(file)),
-    ]));
+    ])));
     let mut widths = Vec::new();
     for (cid, w) in &sub.widths {
         widths.push(Object::Int(i64::from(*cid)));
         widths.push(Object::Array(vec![Object::Int(i64::from(*w))]));
     }
-    let cid_font = update.add(Dict::from_pairs([
+    let cid_font = update.add_object(Object::Dict(Dict::from_pairs([
         ("Type", Object::name("Font")),
         ("Subtype", Object::name("CIDFontType2")),
         ("BaseFont", Object::name(&sub.base_font)),
@@ -588,12 +588,12 @@ fn font_objects(update: &mut Update, sub: &FontSubset) -> ObjRef {
         ("DW", Object::Int(1000)),
         ("W", Object::Array(widths)),
         ("CIDToGIDMap", Object::name("Identity")),
-    ]));
-    let to_unicode = update.add(Object::Stream(Stream {
+    ])));
+    let to_unicode = update.add_object(Object::Stream(Stream {
         dict: Dict::from_pairs([("Filter", Object::name("FlateDecode"))]),
         data: StreamData::Bytes(deflate(&sub.to_unicode)),
     }));
-    update.add(Dict::from_pairs([
+    update.add_object(Object::Dict(Dict::from_pairs([
         ("Type", Object::name("Font")),
         ("Subtype", Object::name("Type0")),
         ("BaseFont", Object::name(&sub.base_font)),
@@ -603,7 +603,7 @@ fn font_objects(update: &mut Update, sub: &FontSubset) -> ObjRef {
             Object::Array(vec![Object::Ref(cid_font)]),
         ),
         ("ToUnicode", Object::Ref(to_unicode)),
-    ]))
+    ])))
 }
 
 /// A rectangle as a PDF array.

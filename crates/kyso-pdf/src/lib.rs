@@ -8,6 +8,7 @@ pub mod error;
 pub mod filter;
 pub mod object;
 mod parse;
+pub mod sample;
 pub mod sign;
 pub mod signer;
 pub mod source;

@@ -9,6 +9,74 @@ use crate::error::Result;
 use crate::object::{Dict, ObjRef, Object, StreamData, write};
 use crate::source::Source;
 
+/// Somewhere new objects can be added: an incremental update or a new file.
+pub trait ObjectSink {
+    /// Adds a new object and returns its reference.
+    fn add_object(&mut self, o: Object) -> ObjRef;
+}
+
+impl ObjectSink for Update {
+    fn add_object(&mut self, o: Object) -> ObjRef {
+        self.add(o)
+    }
+}
+
+/// A new PDF written from scratch (classic xref table).
+#[derive(Debug, Default)]
+pub struct NewPdf {
+    objects: Vec<Object>,
+}
+
+impl ObjectSink for NewPdf {
+    fn add_object(&mut self, o: Object) -> ObjRef {
+        self.objects.push(o);
+        ObjRef::new(self.objects.len() as u32, 0)
+    }
+}
+
+impl NewPdf {
+    /// An empty document.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reserves a number for an object set later with [`NewPdf::set`].
+    pub fn reserve(&mut self) -> ObjRef {
+        self.add_object(Object::Null)
+    }
+
+    /// Sets a reserved object.
+    pub fn set(&mut self, r: ObjRef, o: Object) {
+        if let Some(slot) = self.objects.get_mut(r.num as usize - 1) {
+            *slot = o;
+        }
+    }
+
+    /// Serialises with `root` as the catalog.
+    pub fn finish(self, root: ObjRef) -> Vec<u8> {
+        let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+        let mut offsets = Vec::with_capacity(self.objects.len());
+        for (i, o) in self.objects.iter().enumerate() {
+            offsets.push(out.len());
+            write::indirect(&mut out, ObjRef::new(i as u32 + 1, 0), o);
+        }
+        let xref = out.len();
+        out.extend_from_slice(
+            format!("xref\n0 {}\n0000000000 65535 f\r\n", offsets.len() + 1).as_bytes(),
+        );
+        for off in offsets {
+            out.extend_from_slice(format!("{off:010} 00000 n\r\n").as_bytes());
+        }
+        let mut trailer = Dict::new();
+        trailer.set("Size", Object::Int(self.objects.len() as i64 + 1));
+        trailer.set("Root", root);
+        out.extend_from_slice(b"trailer\n");
+        write::dict(&mut out, &trailer);
+        out.extend_from_slice(format!("\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+        out
+    }
+}
+
 /// The objects one incremental update adds or replaces.
 #[derive(Debug)]
 pub struct Update {
