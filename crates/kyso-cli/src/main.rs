@@ -1,6 +1,8 @@
 //! The `kyso` command (DESIGN.md §10). Each subcommand is a thin layer over a
 //! library crate: argument parsing, file handling and one clear line on error.
 
+mod admin;
+mod serve;
 mod sign;
 mod tsa;
 mod verify;
@@ -23,6 +25,10 @@ enum Command {
     Sign(Box<sign::SignArgs>),
     /// Kiểm tra chữ ký của tệp PDF / verify a PDF's signatures.
     Verify(verify::VerifyArgs),
+    /// Chạy cổng ký số tỉnh / run the provincial gateway.
+    Serve(serve::ServeArgs),
+    /// Quản trị cổng ký số / administer the gateway.
+    Admin(admin::AdminArgs),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +36,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign::run(*args).map(|()| true),
         Command::Verify(args) => verify::run(args),
+        Command::Serve(args) => serve::run(args).map(|()| true),
+        Command::Admin(args) => admin::run(args).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -60,6 +68,15 @@ impl Failure {
         }
     }
 
+    /// A negative answer to a question the user asked (exit code 1).
+    pub fn verdict(vi: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            vi: vi.into(),
+            en: en.into(),
+            exit: 1,
+        }
+    }
+
     fn exit_code(&self) -> u8 {
         self.exit
     }
@@ -86,4 +103,29 @@ impl std::fmt::Display for Failure {
         let one = |s: &str| s.replace(['\n', '\r'], " ");
         write!(f, "lỗi: {} | error: {}", one(&self.vi), one(&self.en))
     }
+}
+
+/// A multi-threaded runtime for the commands that need one.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Failure::usage(
+                format!("không khởi tạo được tokio: {e}"),
+                format!("cannot start the runtime: {e}"),
+            )
+        })
+}
+
+/// Structured logs to stderr (RUST_LOG overrides the default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

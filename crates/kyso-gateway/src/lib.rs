@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod ca;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod events;
 pub mod outbox;

@@ -6,12 +6,12 @@ use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use kyso_api::{DraftMetadata, RequestStatus, RequestWithHistory, Role, SigningRequest};
+use kyso_api::{DraftMetadata, RequestStatus, RequestWithHistory, SigningRequest};
 use sqlx::Row;
 
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
-use crate::requests::{self, urgency_str};
+use crate::requests;
 use crate::state::AppState;
 
 /// Submits a draft for signature: multipart with `file` (the PDF) and `metadata` (JSON).
@@ -54,99 +54,14 @@ pub async fn submit(
     }
     let pdf = pdf.ok_or_else(|| AppError::bad_request("the `file` part is missing"))?;
     let meta = meta.ok_or_else(|| AppError::bad_request("the `metadata` part is missing"))?;
-    if meta.title.trim().is_empty() || meta.document_type.trim().is_empty() {
-        return Err(AppError::bad_request(
-            "title and document_type are required",
-        ));
-    }
-    if let Some(d) = &meta.deadline {
-        time::OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| AppError::bad_request("deadline must be RFC 3339"))?;
-    }
-    if let Some(u) = &meta.callback_url
-        && !(u.starts_with("https://") || u.starts_with("http://"))
-    {
-        return Err(AppError::bad_request("callback_url must be an http(s) URL"));
-    }
-    // The draft must be a PDF we can sign: same reader as the signer, lenient.
-    // (The reader is not Send: keep it out of any await.)
-    let pages = {
-        let doc = kyso_pdf::Document::open_with(&pdf[..], kyso_pdf::ReadOptions::lenient())
-            .map_err(|e| AppError::bad_request(format!("the file is not a signable PDF: {e}")))?;
-        doc.pages()
-            .map_err(|e| AppError::bad_request(format!("the PDF's pages cannot be read: {e}")))?
-            .len()
-    };
-    if let Some(p) = &meta.placement
-        && (p.page == 0 || p.page as usize > pages || p.rect[2] <= 0.0 || p.rect[3] <= 0.0)
-    {
-        return Err(AppError::bad_request(format!(
-            "placement is outside the document ({pages} pages)"
-        )));
-    }
-    let db = &state.db;
-    let signer = sqlx::query(
-        &db.sql("SELECT id, unit_id, role FROM users WHERE username = ? AND disabled = 0"),
-    )
-    .bind(&meta.signer)
-    .fetch_optional(db.pool())
-    .await?
-    .ok_or_else(|| AppError::bad_request(format!("no active user named {}", meta.signer)))?;
-    if Role::parse(&signer.try_get::<String, _>(2)?) != Some(Role::Leader) {
-        return Err(AppError::bad_request("the signer must be a leader"));
-    }
-    let (signer_id, unit_id): (String, String) = (signer.try_get(0)?, signer.try_get(1)?);
-    let sha = state.store.put(&pdf)?;
-    let id = uuid::Uuid::new_v4().to_string();
-    let now = state.now();
-    let mut w = db.begin_write().await?;
-    let existing = sqlx::query(&db.sql("SELECT sha256 FROM documents WHERE sha256 = ?"))
-        .bind(&sha)
-        .fetch_optional(&mut *w.tx)
-        .await?;
-    if existing.is_none() {
-        sqlx::query(&db.sql("INSERT INTO documents (sha256, size, created_at) VALUES (?, ?, ?)"))
-            .bind(&sha)
-            .bind(pdf.len() as i64)
-            .bind(&now)
-            .execute(&mut *w.tx)
-            .await?;
-    }
-    sqlx::query(&db.sql(
-        "INSERT INTO requests (id, title, number_symbol, document_type, urgency, deadline, signer_id, unit_id, integrator_id, \
-         external_id, callback_url, placement_json, document_sha256, status, edxml_status, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', '04', ?, ?)",
-    ))
-    .bind(&id)
-    .bind(meta.title.trim())
-    .bind(&meta.number_symbol)
-    .bind(meta.document_type.trim())
-    .bind(urgency_str(meta.urgency))
-    .bind(&meta.deadline)
-    .bind(&signer_id)
-    .bind(&unit_id)
-    .bind(&integrator.id)
-    .bind(&meta.external_id)
-    .bind(&meta.callback_url)
-    .bind(meta.placement.as_ref().map(|p| serde_json::to_string(p).unwrap_or_default()))
-    .bind(&sha)
-    .bind(&now)
-    .bind(&now)
-    .execute(&mut *w.tx)
-    .await?;
-    requests::record(
+    let r = requests::create(
         &state,
-        &mut w.tx,
-        &id,
+        Some(&integrator.id),
         &caller.audit_name(),
-        "created",
-        &format!("document {sha}"),
+        &meta,
+        &pdf,
     )
     .await?;
-    requests::enqueue_webhook(&state, &mut w.tx, &id, RequestStatus::Pending).await?;
-    w.tx.commit().await?;
-    let r = requests::get(db, &id).await?;
-    requests::notify(&state, &r);
     Ok((StatusCode::CREATED, Json(r)))
 }
 

@@ -453,3 +453,119 @@ async fn openapi_describes_every_route() {
         "the error shape is a schema"
     );
 }
+
+#[tokio::test]
+async fn demo_seeds_a_province_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = kyso_gateway::AppState::open(
+        kyso_gateway::Config::new(dir.path().to_path_buf()),
+        None,
+        kyso_gateway::system_clock(),
+    )
+    .await
+    .expect("opens");
+    let first = kyso_gateway::demo::seed(&state, "kyso-demo")
+        .await
+        .expect("seeds");
+    assert!(first.created, "the first start creates the province");
+    let second = kyso_gateway::demo::seed(&state, "kyso-demo")
+        .await
+        .expect("seeds again");
+    assert!(!second.created, "a restart keeps it");
+    assert_ne!(
+        first.integrator_key, second.integrator_key,
+        "each start shows a fresh key (keys are shown once)"
+    );
+    let gw = crate::support::Gw {
+        app: kyso_gateway::app(state.clone()),
+        state,
+        _dir: dir,
+        integrator_key: second.integrator_key,
+        webhook_secret: second.webhook_secret,
+    };
+    let mut total = 0;
+    for leader in ["leader1", "leader2", "leader3"] {
+        let token = login_with(&gw, leader, "kyso-demo").await;
+        let inbox = get(&gw, "/api/v1/device/inbox", Some(&token)).await.json();
+        let n = inbox.as_array().map(Vec::len).unwrap_or(0);
+        assert!(n >= 2, "{leader} has drafts waiting ({n})");
+        total += n;
+        let first = &inbox[0];
+        let doc = get(
+            &gw,
+            &format!(
+                "/api/v1/device/requests/{}/document",
+                first["id"].as_str().expect("id")
+            ),
+            Some(&token),
+        )
+        .await;
+        kyso_pdf::Document::open(doc.body.to_vec()).expect("each draft is a well-formed PDF");
+        assert!(
+            first["placement"]["rect"].is_array(),
+            "drafts say where the signature goes"
+        );
+    }
+    assert_eq!(total, 8, "eight drafts, seeded once");
+}
+
+async fn login_with(gw: &crate::support::Gw, user: &str, password: &str) -> String {
+    let r = post_json(
+        gw,
+        "/api/v1/auth/login",
+        None,
+        serde_json::json!({"username": user, "password": password}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "login {user}");
+    r.json()["token"].as_str().expect("token").to_string()
+}
+
+#[tokio::test]
+async fn serves_over_a_real_socket() {
+    let gw = gateway().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind port 0");
+    let addr = listener.local_addr().expect("addr");
+    let app = gw.app.clone();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let client = reqwest::Client::new();
+    let doc: serde_json::Value = client
+        .get(format!("http://{addr}/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("reachable")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        doc["info"]["title"], "Kyso gateway",
+        "the OpenAPI document over TCP"
+    );
+    let r = client
+        .get(format!("http://{addr}/api/v1/device/inbox"))
+        .send()
+        .await
+        .expect("reachable");
+    assert_eq!(r.status().as_u16(), 401, "and authorization over TCP");
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["code"], "unauthorized", "the error shape over TCP");
+}
+
+#[tokio::test]
+async fn plain_http_is_refused_off_loopback() {
+    let gw = gateway().await;
+    let opts = kyso_gateway::ServeOptions {
+        data_dir: gw._dir.path().to_path_buf(),
+        listen: "0.0.0.0:0".parse().expect("addr"),
+        database_url: None,
+        tls: None,
+    };
+    let err = kyso_gateway::serve(opts, gw.state.clone())
+        .await
+        .expect_err("no TLS on a public address");
+    assert!(err.contains("loopback"), "says why: {err}");
+}

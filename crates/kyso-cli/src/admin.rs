@@ -1,0 +1,225 @@
+//! `kyso admin --data DIR …`: administration on the server itself.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use kyso_api::{NewUnit, NewUser, Role};
+use kyso_gateway::admin;
+
+use crate::Failure;
+
+/// Arguments of `kyso admin`.
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// Thư mục dữ liệu của cổng / the gateway's data directory.
+    #[arg(long)]
+    data: PathBuf,
+    /// PostgreSQL URL, when the gateway uses one.
+    #[arg(long)]
+    database: Option<String>,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Đơn vị / units.
+    #[command(subcommand)]
+    Unit(UnitCmd),
+    /// Người dùng / users.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Khóa tích hợp / integrator keys.
+    #[command(subcommand)]
+    Key(KeyCmd),
+    /// Thiết bị / devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+    /// Nhật ký / audit log.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+    /// CA thiết bị / device CA.
+    #[command(subcommand)]
+    Ca(CaCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum UnitCmd {
+    /// Thêm đơn vị / add a unit.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// Danh sách / list.
+    List,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Leader,
+    Clerk,
+    Admin,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCmd {
+    /// Thêm người dùng; mật khẩu đọc từ stdin / add a user; password from stdin.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        full_name: String,
+        #[arg(long, default_value = "")]
+        title: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[arg(long)]
+        unit: String,
+        /// Đọc mật khẩu từ stdin / read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Danh sách / list.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCmd {
+    /// Tạo khóa (chỉ hiện một lần) / create a key (shown once).
+    Add {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DeviceCmd {
+    /// Danh sách / list.
+    List,
+    /// Thu hồi ngay / revoke now.
+    Revoke { id: String },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCmd {
+    /// Kiểm tra chuỗi băm / verify the hash chain.
+    Verify,
+    /// Xuất JSON / export as JSON.
+    Export,
+}
+
+#[derive(Debug, Subcommand)]
+enum CaCmd {
+    /// In chứng thư CA thiết bị (PEM) / print the device CA certificate.
+    Export,
+}
+
+fn fail(e: kyso_gateway::error::AppError) -> Failure {
+    Failure::usage(e.message.clone(), e.message)
+}
+
+fn print_json<T: serde::Serialize>(v: &T) {
+    println!("{}", serde_json::to_string_pretty(v).unwrap_or_default());
+}
+
+pub fn run(args: AdminArgs) -> Result<(), Failure> {
+    let rt = crate::runtime()?;
+    rt.block_on(async move {
+        let state = crate::serve::open_state(args.data, args.database.as_deref(), None).await?;
+        let me = "kyso-admin";
+        match args.command {
+            AdminCommand::Unit(UnitCmd::Add { name, parent }) => print_json(
+                &admin::create_unit(
+                    &state,
+                    me,
+                    &NewUnit {
+                        name,
+                        parent_id: parent,
+                    },
+                )
+                .await
+                .map_err(fail)?,
+            ),
+            AdminCommand::Unit(UnitCmd::List) => {
+                print_json(&admin::units(&state).await.map_err(fail)?)
+            }
+            AdminCommand::User(UserCmd::Add {
+                username,
+                full_name,
+                title,
+                role,
+                unit,
+                password_stdin,
+            }) => {
+                if !password_stdin {
+                    return Err(Failure::usage(
+                        "cần --password-stdin (mật khẩu không được đặt trên dòng lệnh)",
+                        "--password-stdin is required (passwords never go on the command line)",
+                    ));
+                }
+                let mut password = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut password)
+                    .map_err(|e| {
+                        Failure::usage(
+                            format!("không đọc được mật khẩu: {e}"),
+                            format!("cannot read the password: {e}"),
+                        )
+                    })?;
+                let role = match role {
+                    RoleArg::Leader => Role::Leader,
+                    RoleArg::Clerk => Role::Clerk,
+                    RoleArg::Admin => Role::Admin,
+                };
+                let u = NewUser {
+                    username,
+                    full_name,
+                    title,
+                    role,
+                    unit_id: unit,
+                    password: password.trim_end_matches(['\n', '\r']).to_string(),
+                };
+                print_json(&admin::create_user(&state, me, &u).await.map_err(fail)?)
+            }
+            AdminCommand::User(UserCmd::List) => {
+                print_json(&admin::users(&state).await.map_err(fail)?)
+            }
+            AdminCommand::Key(KeyCmd::Add { name }) => print_json(
+                &admin::create_integrator_key(&state, me, &name)
+                    .await
+                    .map_err(fail)?,
+            ),
+            AdminCommand::Device(DeviceCmd::List) => {
+                print_json(&admin::devices(&state).await.map_err(fail)?)
+            }
+            AdminCommand::Device(DeviceCmd::Revoke { id }) => {
+                admin::revoke_device(&state, me, &id).await.map_err(fail)?;
+                println!("đã thu hồi / revoked: {id}");
+            }
+            AdminCommand::Audit(AuditCmd::Export) => print_json(
+                &kyso_gateway::audit::entries(&state.db)
+                    .await
+                    .map_err(|e| fail(e.into()))?,
+            ),
+            AdminCommand::Audit(AuditCmd::Verify) => {
+                let entries = kyso_gateway::audit::entries(&state.db)
+                    .await
+                    .map_err(|e| fail(e.into()))?;
+                match kyso_gateway::audit::verify_chain(&entries) {
+                    Ok(n) => println!("nhật ký nguyên vẹn / audit chain intact: {n} entries"),
+                    Err(seq) => {
+                        return Err(Failure::verdict(
+                            format!("chuỗi nhật ký bị phá vỡ tại mục {seq}"),
+                            format!("the audit chain is broken at entry {seq}"),
+                        ));
+                    }
+                }
+            }
+            AdminCommand::Ca(CaCmd::Export) => print!("{}", state.ca.cert_pem()),
+        }
+        Ok(())
+    })
+}
