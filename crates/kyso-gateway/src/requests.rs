@@ -230,6 +230,24 @@ pub async fn enqueue_webhook(
     Ok(())
 }
 
+/// Records a stored document (once: content-addressed, so a second insert
+/// of the same bytes is a no-op on both SQLite and PostgreSQL).
+pub async fn record_document(
+    db: &Db,
+    tx: &mut Transaction<'static, Any>,
+    sha: &str,
+    size: usize,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&db.sql("INSERT INTO documents (sha256, size, created_at) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING"))
+        .bind(sha)
+        .bind(size as i64)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Tells the signer's open connections about a change.
 pub fn notify(state: &AppState, r: &SigningRequest) {
     state.events.publish(
@@ -320,18 +338,7 @@ pub async fn create(
     let id = uuid::Uuid::new_v4().to_string();
     let now = state.now();
     let mut w = db.begin_write().await?;
-    let existing = sqlx::query(&db.sql("SELECT sha256 FROM documents WHERE sha256 = ?"))
-        .bind(&sha)
-        .fetch_optional(&mut *w.tx)
-        .await?;
-    if existing.is_none() {
-        sqlx::query(&db.sql("INSERT INTO documents (sha256, size, created_at) VALUES (?, ?, ?)"))
-            .bind(&sha)
-            .bind(pdf.len() as i64)
-            .bind(&now)
-            .execute(&mut *w.tx)
-            .await?;
-    }
+    record_document(db, &mut w.tx, &sha, pdf.len(), &now).await?;
     sqlx::query(&db.sql(
         "INSERT INTO requests (id, title, number_symbol, document_type, urgency, deadline, signer_id, unit_id, integrator_id, \
          external_id, callback_url, placement_json, document_sha256, status, edxml_status, created_at, updated_at) \

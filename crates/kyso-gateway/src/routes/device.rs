@@ -312,19 +312,7 @@ pub async fn upload_signed(
     let sha = state.store.put(&body)?;
     let now = state.now();
     let mut w = db.begin_write().await?;
-    if sqlx::query(&db.sql("SELECT sha256 FROM documents WHERE sha256 = ?"))
-        .bind(&sha)
-        .fetch_optional(&mut *w.tx)
-        .await?
-        .is_none()
-    {
-        sqlx::query(&db.sql("INSERT INTO documents (sha256, size, created_at) VALUES (?, ?, ?)"))
-            .bind(&sha)
-            .bind(body.len() as i64)
-            .bind(&now)
-            .execute(&mut *w.tx)
-            .await?;
-    }
+    requests::record_document(db, &mut w.tx, &sha, body.len(), &now).await?;
     // Still pending and the device still active, checked in the same
     // transaction: exactly one upload wins, a revoked device signs nothing.
     let won = sqlx::query(&db.sql(

@@ -5,9 +5,31 @@ use kyso_gateway::outbox;
 
 use crate::support::*;
 
-#[tokio::test]
-async fn draft_to_signed_pdf_with_webhook_and_audit() {
-    let gw = gateway().await;
+/// Runs a test body on SQLite and on PostgreSQL.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name(super::Backend::Postgres).await })*
+        }
+    };
+}
+
+on_both!(
+    draft_to_signed_pdf_with_webhook_and_audit,
+    rejected_uploads_change_nothing,
+    a_revoked_device_signs_nothing,
+    concurrent_uploads_have_exactly_one_winner,
+    decline_and_cancel_follow_the_state_machine,
+    who_may_call_what
+);
+
+async fn draft_to_signed_pdf_with_webhook_and_audit(backend: Backend) {
+    let gw = gateway_on(backend).await;
     let (hook, seen) = webhook_receiver().await;
     let issued = pdf("Quyet dinh so 123");
     let r = submit(&gw, "leader1", &issued, Some(&hook)).await;
@@ -129,9 +151,8 @@ async fn draft_to_signed_pdf_with_webhook_and_audit() {
     );
 }
 
-#[tokio::test]
-async fn rejected_uploads_change_nothing() {
-    let gw = gateway().await;
+async fn rejected_uploads_change_nothing(backend: Backend) {
+    let gw = gateway_on(backend).await;
     let issued = pdf("Cong van 9");
     let id = submit(&gw, "leader1", &issued, None).await.json()["id"]
         .as_str()
@@ -191,9 +212,8 @@ async fn rejected_uploads_change_nothing() {
     );
 }
 
-#[tokio::test]
-async fn a_revoked_device_signs_nothing() {
-    let gw = gateway().await;
+async fn a_revoked_device_signs_nothing(backend: Backend) {
+    let gw = gateway_on(backend).await;
     let issued = pdf("To trinh 5");
     let id = submit(&gw, "leader1", &issued, None).await.json()["id"]
         .as_str()
@@ -224,9 +244,8 @@ async fn a_revoked_device_signs_nothing() {
     );
 }
 
-#[tokio::test]
-async fn concurrent_uploads_have_exactly_one_winner() {
-    let gw = gateway().await;
+async fn concurrent_uploads_have_exactly_one_winner(backend: Backend) {
+    let gw = gateway_on(backend).await;
     let issued = pdf("Giay moi hop");
     let id = submit(&gw, "leader1", &issued, None).await.json()["id"]
         .as_str()
@@ -268,9 +287,8 @@ async fn concurrent_uploads_have_exactly_one_winner() {
     );
 }
 
-#[tokio::test]
-async fn decline_and_cancel_follow_the_state_machine() {
-    let gw = gateway().await;
+async fn decline_and_cancel_follow_the_state_machine(backend: Backend) {
+    let gw = gateway_on(backend).await;
     let id = submit(&gw, "leader1", &pdf("A"), None).await.json()["id"]
         .as_str()
         .expect("id")
@@ -348,9 +366,8 @@ async fn bad_submissions_are_refused_clearly() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "only leaders sign");
 }
 
-#[tokio::test]
-async fn who_may_call_what() {
-    let gw = gateway().await;
+async fn who_may_call_what(backend: Backend) {
+    let gw = gateway_on(backend).await;
     let issued = pdf("Ma tran quyen");
     let id = submit(&gw, "leader1", &issued, None).await.json()["id"]
         .as_str()

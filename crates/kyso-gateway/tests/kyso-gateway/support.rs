@@ -23,13 +23,48 @@ pub struct Gw {
 
 pub const PASSWORD: &str = "mat-khau-demo";
 
-/// A fresh gateway with a unit, leaders `leader1` and `leader2`, an admin
-/// and an integrator key.
+/// Which database a test gateway uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite in the data directory.
+    Sqlite,
+    /// A fresh database on the PostgreSQL server of `KYSO_TEST_POSTGRES`.
+    Postgres,
+}
+
+/// A new, empty database on the test PostgreSQL server; its URL.
+pub async fn fresh_postgres() -> String {
+    use sqlx::{Connection, Executor};
+    let base = std::env::var("KYSO_TEST_POSTGRES").unwrap_or_else(|_| {
+        panic!("KYSO_TEST_POSTGRES is not set: scripts/test installs and starts PostgreSQL and sets it (postgres://USER@HOST:PORT/DB)")
+    });
+    let name = format!("kyso_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(&base)
+        .await
+        .expect("the test PostgreSQL server answers");
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("creates a database");
+    let cut = base.rfind('/').expect("a database in the URL");
+    format!("{}/{name}", &base[..cut])
+}
+
+/// A fresh gateway on SQLite (see [`gateway_on`]).
 pub async fn gateway() -> Gw {
+    gateway_on(Backend::Sqlite).await
+}
+
+/// A fresh gateway with a unit, leaders `leader1` and `leader2`, an admin,
+/// a clerk and an integrator key.
+pub async fn gateway_on(backend: Backend) -> Gw {
     let dir = tempfile::tempdir().expect("tempdir");
+    let url = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(fresh_postgres().await),
+    };
     let state = AppState::open(
         Config::new(dir.path().to_path_buf()),
-        None,
+        url.as_deref(),
         kyso_gateway::system_clock(),
     )
     .await
