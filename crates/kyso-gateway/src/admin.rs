@@ -148,26 +148,30 @@ pub async fn create_user(state: &AppState, actor: &str, u: &NewUser) -> AppResul
     })
 }
 
+/// The columns a [`User`] is read from, in order.
+pub const USER_COLUMNS: &str = "id, username, full_name, title, role, unit_id";
+
+/// A [`User`] from a row selected with [`USER_COLUMNS`].
+pub fn user_from_row(r: &sqlx::any::AnyRow) -> AppResult<User> {
+    Ok(User {
+        id: r.try_get(0)?,
+        username: r.try_get(1)?,
+        full_name: r.try_get(2)?,
+        title: r.try_get(3)?,
+        role: Role::parse(&r.try_get::<String, _>(4)?)
+            .ok_or_else(|| AppError::internal("bad role in database"))?,
+        unit_id: r.try_get(5)?,
+    })
+}
+
 /// Every user.
 pub async fn users(state: &AppState) -> AppResult<Vec<User>> {
-    let rows = sqlx::query(
-        "SELECT id, username, full_name, title, role, unit_id FROM users ORDER BY username",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {USER_COLUMNS} FROM users ORDER BY username"
+    ))
     .fetch_all(state.db.pool())
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(User {
-                id: r.try_get(0)?,
-                username: r.try_get(1)?,
-                full_name: r.try_get(2)?,
-                title: r.try_get(3)?,
-                role: Role::parse(&r.try_get::<String, _>(4)?)
-                    .ok_or_else(|| AppError::internal("bad role"))?,
-                unit_id: r.try_get(5)?,
-            })
-        })
-        .collect()
+    rows.iter().map(user_from_row).collect()
 }
 
 /// Creates an integrator key; the secret is returned once and stored hashed.

@@ -9,8 +9,7 @@ use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use kyso_api::{Role, User};
-use sqlx::Row;
+use kyso_api::User;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -87,20 +86,13 @@ pub fn router(max_upload: usize) -> Router<AppState> {
 /// A user by id.
 pub async fn user_by_id(state: &AppState, id: &str) -> AppResult<User> {
     let db = &state.db;
-    let r = sqlx::query(
-        &db.sql("SELECT id, username, full_name, title, role, unit_id FROM users WHERE id = ?"),
-    )
+    let r = sqlx::query(&db.sql(&format!(
+        "SELECT {} FROM users WHERE id = ?",
+        crate::admin::USER_COLUMNS
+    )))
     .bind(id)
     .fetch_optional(db.pool())
     .await?
     .ok_or_else(AppError::not_found)?;
-    Ok(User {
-        id: r.try_get(0)?,
-        username: r.try_get(1)?,
-        full_name: r.try_get(2)?,
-        title: r.try_get(3)?,
-        role: Role::parse(&r.try_get::<String, _>(4)?)
-            .ok_or_else(|| AppError::internal("bad role"))?,
-        unit_id: r.try_get(5)?,
-    })
+    crate::admin::user_from_row(&r)
 }

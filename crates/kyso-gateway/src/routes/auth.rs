@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use kyso_api::{LoginRequest, LoginResponse, Role, User};
+use kyso_api::{LoginRequest, LoginResponse, User};
 use sqlx::Row;
 
 use crate::auth::{Caller, SESSION_PREFIX, new_secret, secret_hash, verify_password};
@@ -24,9 +24,10 @@ pub async fn login(
         return Err(AppError::rate_limited());
     }
     let db = &state.db;
-    let row = sqlx::query(&db.sql(
-        "SELECT id, username, full_name, title, role, unit_id, password_hash FROM users WHERE username = ? AND disabled = 0",
-    ))
+    let row = sqlx::query(&db.sql(&format!(
+        "SELECT {}, password_hash FROM users WHERE username = ? AND disabled = 0",
+        crate::admin::USER_COLUMNS
+    )))
     .bind(&req.username)
     .fetch_optional(db.pool())
     .await?;
@@ -45,15 +46,7 @@ pub async fn login(
         return Err(AppError::unauthorized());
     };
     state.limiter.succeeded(&req.username);
-    let user = User {
-        id: row.try_get(0)?,
-        username: row.try_get(1)?,
-        full_name: row.try_get(2)?,
-        title: row.try_get(3)?,
-        role: Role::parse(&row.try_get::<String, _>(4)?)
-            .ok_or_else(|| AppError::internal("bad role"))?,
-        unit_id: row.try_get(5)?,
-    };
+    let user = crate::admin::user_from_row(&row)?;
     let (token, hash) = new_secret(SESSION_PREFIX);
     let now = state.clock.now();
     let expires = crate::now_rfc3339(now + state.config.session_ttl);
