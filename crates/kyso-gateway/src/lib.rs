@@ -80,6 +80,15 @@ pub async fn serve(opts: ServeOptions, state: AppState) -> Result<(), String> {
         tracing::warn!(removed, "removed unreferenced document files");
     }
     let outbox = tokio::spawn(outbox::run(state.clone()));
+    let expiry_state = state.clone();
+    let expiry = tokio::spawn(async move {
+        loop {
+            if let Err(e) = requests::expire_due(&expiry_state).await {
+                tracing::error!(error = %e.message, "deadline expiry");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        }
+    });
     let app = app(state);
     let handle = axum_server::Handle::new();
     let h = handle.clone();
@@ -107,6 +116,7 @@ pub async fn serve(opts: ServeOptions, state: AppState) -> Result<(), String> {
         }
     };
     outbox.abort();
+    expiry.abort();
     result.map_err(|e| format!("server: {e}"))
 }
 

@@ -376,3 +376,56 @@ pub async fn create(
     notify(state, &r);
     Ok(r)
 }
+
+/// Marks pending requests whose deadline has passed as expired (with
+/// history, audit and webhook); returns how many.
+pub async fn expire_due(state: &AppState) -> AppResult<usize> {
+    let db = &state.db;
+    let now = state.now();
+    // Deadlines are RFC 3339 with any offset: compare as instants, not text.
+    let rows = sqlx::query(
+        "SELECT id, deadline FROM requests WHERE status = 'pending' AND deadline IS NOT NULL",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let now_t = state.clock.now();
+    let mut expired = 0;
+    for r in rows {
+        let (id, deadline): (String, String) = (r.try_get(0)?, r.try_get(1)?);
+        let Ok(d) =
+            time::OffsetDateTime::parse(&deadline, &time::format_description::well_known::Rfc3339)
+        else {
+            continue;
+        };
+        if d > now_t {
+            continue;
+        }
+        let mut w = db.begin_write().await?;
+        if transition(
+            db,
+            &mut w.tx,
+            &id,
+            RequestStatus::Pending,
+            RequestStatus::Expired,
+            &now,
+        )
+        .await?
+        {
+            record(
+                state,
+                &mut w.tx,
+                &id,
+                "gateway",
+                "expired",
+                &format!("deadline {deadline}"),
+            )
+            .await?;
+            enqueue_webhook(state, &mut w.tx, &id, RequestStatus::Expired).await?;
+            w.tx.commit().await?;
+            let req = get(db, &id).await?;
+            notify(state, &req);
+            expired += 1;
+        }
+    }
+    Ok(expired)
+}

@@ -586,3 +586,80 @@ async fn plain_http_is_refused_off_loopback() {
         .expect_err("no TLS on a public address");
     assert!(err.contains("loopback"), "says why: {err}");
 }
+
+#[tokio::test]
+async fn past_deadlines_expire_with_a_webhook() {
+    let gw = gateway().await;
+    let (hook, seen) = webhook_receiver().await;
+    let id = submit(&gw, "leader1", &pdf("Han chot"), Some(&hook))
+        .await
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let later = submit(&gw, "leader1", &pdf("Chua den han"), None)
+        .await
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    // Give the first a deadline in the past and the second one far ahead.
+    let db = &gw.state.db;
+    for (rid, deadline) in [
+        (&id, "2020-01-01T00:00:00+07:00"),
+        (&later, "2999-01-01T00:00:00Z"),
+    ] {
+        sqlx::query(&db.sql("UPDATE requests SET deadline = ? WHERE id = ?"))
+            .bind(deadline)
+            .bind(rid)
+            .execute(db.pool())
+            .await
+            .expect("update");
+    }
+    assert_eq!(
+        kyso_gateway::requests::expire_due(&gw.state)
+            .await
+            .expect("runs"),
+        1,
+        "only the past deadline expires"
+    );
+    assert_eq!(
+        kyso_gateway::requests::expire_due(&gw.state)
+            .await
+            .expect("runs"),
+        0,
+        "and only once"
+    );
+    let ik = gw.integrator_key.clone();
+    let v = get(&gw, &format!("/api/v1/requests/{id}"), Some(&ik))
+        .await
+        .json();
+    assert_eq!(v["request"]["status"], "expired", "expired");
+    assert_eq!(
+        v["history"]
+            .as_array()
+            .and_then(|h| h.last())
+            .map(|h| h["actor"].clone()),
+        Some("gateway".into()),
+        "by the gateway"
+    );
+    outbox::deliver_due(&gw.state, &reqwest::Client::new())
+        .await
+        .expect("delivers");
+    let statuses: Vec<String> = seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(_, b)| {
+            serde_json::from_slice::<serde_json::Value>(b).expect("json")["status"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        vec!["pending", "expired"],
+        "the integrator hears about it"
+    );
+}
