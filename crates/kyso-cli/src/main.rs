@@ -2,6 +2,7 @@
 //! library crate: argument parsing, file handling and one clear line on error.
 
 mod admin;
+mod client;
 mod serve;
 mod sign;
 mod tsa;
@@ -29,6 +30,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Quản trị cổng ký số / administer the gateway.
     Admin(admin::AdminArgs),
+    /// Ứng dụng khách của cổng ký số / client of the gateway.
+    Client(client::ClientArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Serve(args) => serve::run(args).map(|()| true),
         Command::Admin(args) => admin::run(args).map(|()| true),
+        Command::Client(args) => client::run(args).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -98,6 +98,9 @@ pub async fn serve(opts: ServeOptions, state: AppState) -> Result<(), String> {
     });
     let result = match &opts.tls {
         Some((cert, key)) => {
+            // Two rustls crypto providers are compiled in (reqwest's ring,
+            // axum-server's aws-lc-rs); pick one explicitly or rustls refuses.
+            let _ = rustls::crypto::ring::default_provider().install_default();
             let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
                 .await
                 .map_err(|e| format!("TLS certificate or key: {e}"))?;

@@ -287,21 +287,17 @@ pub(crate) mod write {
         ) && (0x21..0x7f).contains(&b)
     }
 
-    /// Writes a real without exponent and without needless digits.
+    /// Writes a real without exponent, in the shortest form that reads back
+    /// as the same number: a rewritten object must equal the original
+    /// exactly (the verifier compares them).
     pub fn real(out: &mut Vec<u8>, r: f64) {
         let r = if r.is_finite() { r } else { 0.0 };
-        let mut s = format!("{r:.4}");
-        if s.contains('.') {
-            while s.ends_with('0') {
-                s.pop();
-            }
-            if s.ends_with('.') {
-                s.pop();
-            }
-        }
-        if s == "-0" {
-            s = "0".into();
-        }
+        // `Display` for f64 never uses an exponent and round-trips exactly.
+        let s = if r == 0.0 {
+            "0".to_string()
+        } else {
+            format!("{r}")
+        };
         out.extend_from_slice(s.as_bytes());
     }
 
@@ -448,13 +444,36 @@ mod tests {
     }
 
     #[test]
-    fn reals_have_no_exponent_or_trailing_zeros() {
+    fn reals_have_no_exponent_and_read_back_exactly() {
         let mut out = Vec::new();
         write::real(&mut out, 12.5);
         out.push(b' ');
-        write::real(&mut out, 1e-9);
-        out.push(b' ');
         write::real(&mut out, 3.0);
-        assert_eq!(out, b"12.5 0 3", "PDF has no exponent syntax");
+        out.push(b' ');
+        write::real(&mut out, -0.0);
+        assert_eq!(
+            out, b"12.5 3 0",
+            "short forms, no exponent, no negative zero"
+        );
+        for v in [
+            841.889763779528_f64,
+            595.303937007874,
+            1e-9,
+            123456789.123,
+            -0.25,
+        ] {
+            let mut o = Vec::new();
+            write::real(&mut o, v);
+            let text = String::from_utf8(o).expect("ascii");
+            assert!(
+                !text.contains('e') && !text.contains('E'),
+                "PDF has no exponent syntax: {text}"
+            );
+            assert_eq!(
+                text.parse::<f64>().expect("a number"),
+                v,
+                "{v} reads back exactly"
+            );
+        }
     }
 }

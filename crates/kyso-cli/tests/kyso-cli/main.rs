@@ -4,6 +4,7 @@
 //! independent validators: pyHanko, poppler's pdfsig, qpdf, OpenSSL and
 //! pdfium. `scripts/test` installs them and makes the fixtures.
 
+mod client;
 mod sign;
 mod support;
 mod verify;

@@ -626,3 +626,36 @@ fn block_on<F: std::future::Future>(fut: F) -> F::Output {
         }
     }
 }
+
+#[test]
+fn fractional_page_boxes_survive_rewriting_so_the_original_check_passes() {
+    // LibreOffice writes A4 as 595.303937007874 x 841.889763779528; the page
+    // we rewrite to add the widget must equal it exactly, or the verifier's
+    // --original check (rightly) sees a changed page.
+    let objs: Vec<(u32, String)> = vec![
+        (1, "<< /Type /Catalog /Pages 2 0 R >>".into()),
+        (2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".into()),
+        (3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.303937007874 841.889763779528] /Contents 4 0 R >>".into()),
+        (4, "<< /Length 0 >>\nstream\n\nendstream".into()),
+    ];
+    let issued = testpdf::build(&objs, 1, Xref::Table);
+    let pki = pki();
+    let signed = sign_bytes(&issued, &pki, &SignOptions::invisible("An", when())).expect("signs");
+    let original = crate::verify::Original {
+        len: issued.len() as u64,
+        sha256: Sha256::digest(&issued).into(),
+    };
+    let opts = crate::verify::VerifyOptions {
+        profile: crate::verify::Profile::Strict,
+        trust: vec![pki.root.clone()],
+        original: Some(original),
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let report = crate::verify::verify(&signed[..], &opts);
+    assert_eq!(
+        report.indication,
+        crate::verify::report::Indication::TotalPassed,
+        "our own signing revision is exactly 'the issued document plus a signature': {}",
+        report.to_json()
+    );
+}

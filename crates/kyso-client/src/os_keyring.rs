@@ -1,0 +1,95 @@
+//! The OS keyring (Secret Service on Linux, Keychain, Credential Manager)
+//! through the `keyring` crate, under the service name [`SERVICE`]. Where the
+//! crate is not built in (mobile targets, or without the `os-keyring`
+//! feature) every call fails with [`Error::Keyring`].
+
+use crate::error::{Error, Result};
+
+/// The keyring service every Kyso entry is filed under.
+pub const SERVICE: &str = "kyso";
+
+#[cfg(all(
+    feature = "os-keyring",
+    any(target_os = "linux", target_os = "macos", target_os = "windows")
+))]
+mod imp {
+    use super::*;
+
+    fn entry(account: &str) -> Result<keyring::Entry> {
+        keyring::Entry::new(SERVICE, account).map_err(|e| Error::Keyring(e.to_string()))
+    }
+
+    fn err(e: keyring::Error) -> Error {
+        Error::Keyring(match e {
+            keyring::Error::PlatformFailure(e) | keyring::Error::NoStorageAccess(e) => {
+                let mut s = e.to_string();
+                let mut cur = e.source();
+                while let Some(c) = cur {
+                    s.push_str(": ");
+                    s.push_str(&c.to_string());
+                    cur = c.source();
+                }
+                s
+            }
+            other => other.to_string(),
+        })
+    }
+
+    pub fn set(account: &str, secret: &[u8]) -> Result<()> {
+        entry(account)?.set_secret(secret).map_err(err)
+    }
+
+    pub fn get(account: &str) -> Result<Option<Vec<u8>>> {
+        match entry(account)?.get_secret() {
+            Ok(s) => Ok(Some(s)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(err(e)),
+        }
+    }
+
+    pub fn delete(account: &str) -> Result<()> {
+        match entry(account)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(err(e)),
+        }
+    }
+}
+
+#[cfg(not(all(
+    feature = "os-keyring",
+    any(target_os = "linux", target_os = "macos", target_os = "windows")
+)))]
+mod imp {
+    use super::*;
+
+    fn none() -> Error {
+        Error::Keyring("this build has no OS keyring".into())
+    }
+
+    pub fn set(_account: &str, _secret: &[u8]) -> Result<()> {
+        Err(none())
+    }
+
+    pub fn get(_account: &str) -> Result<Option<Vec<u8>>> {
+        Err(none())
+    }
+
+    pub fn delete(_account: &str) -> Result<()> {
+        Err(none())
+    }
+}
+
+/// Stores `secret` under `account` (replacing what was there).
+pub fn set(account: &str, secret: &[u8]) -> Result<()> {
+    imp::set(account, secret)
+}
+
+/// The secret under `account`; `None` when there is no such entry.
+pub fn get(account: &str) -> Result<Option<Vec<u8>>> {
+    imp::get(account)
+}
+
+/// Removes `account` (no error when it is absent).
+pub fn delete(account: &str) -> Result<()> {
+    imp::delete(account)
+}
