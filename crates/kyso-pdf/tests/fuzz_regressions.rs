@@ -2,8 +2,8 @@
 //!
 //! Every `*.pdf` of `tests/fuzz-regressions/` goes through the three fuzzed entry points:
 //! `verify::verify` (both profiles), `Document::open` + `pages()`, and
-//! `sign::prepare` (invisible, with the fuzzers' fixed P-256 certificate
-//! `fuzz/signer.pem`). Each call runs on its own 2 MiB-stack thread with a time
+//! `sign::prepare` (invisible, with the fuzzers' fixed P-256 certificate,
+//! [`SIGNER_PEM`]). Each call runs on its own 2 MiB-stack thread with a time
 //! limit, so a panic, a hang or unbounded recursion fails the test instead of
 //! hanging it. The folder holds:
 //! * `TARGET-HASH.pdf`: minimised fuzzer findings (`cargo fuzz tmin`), named after
@@ -67,10 +67,25 @@ fn now() -> time::OffsetDateTime {
     time::OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(1_735_689_600)
 }
 
+/// The fuzzers' certificate, a copy of `fuzz/signer.pem` (self-signed P-256, no key
+/// kept), inline so this test does not depend on the fuzz project.
+const SIGNER_PEM: &str = "\
+-----BEGIN CERTIFICATE-----
+MIIBzTCCAXOgAwIBAgICEJIwCgYIKoZIzj0EAwIwPDEZMBcGA1UEAwwQS3lzbyBG
+dXp6IFNpZ25lcjESMBAGA1UECgwJS3lzbyBGdXp6MQswCQYDVQQGEwJWTjAgFw0y
+NjExMjExMDQ0MzlaGA8yMTI2MTAyODEwNDQzOVowPDEZMBcGA1UEAwwQS3lzbyBG
+dXp6IFNpZ25lcjESMBAGA1UECgwJS3lzbyBGdXp6MQswCQYDVQQGEwJWTjBZMBMG
+ByqGSM49AgEGCCqGSM49AwEHA0IABP7kRLoSrwl6yzllo+CsQe7qdvc8oMsPSIYZ
+ee7MN52cBCJJ7UM08UpL/hOkrWueBimitxbU2n3D5xK5mkGmXiyjYzBhMB0GA1Ud
+DgQWBBQlNvCBY1cYh5+T9czdOXp2VnxZNjAfBgNVHSMEGDAWgBQlNvCBY1cYh5+T
+9czdOXp2VnxZNjAPBgNVHRMBAf8EBTADAQH/MA4GA1UdDwEB/wQEAwIGwDAKBggq
+hkjOPQQDAgNIADBFAiBltL9kOAdjE8H2pxSd5aqDtLcJfyh8RRNhEVwDKcmCTwIh
+AJZQABruNGUNnrTs6yV+ilvLuEHswooCe8D88LLT32zV
+-----END CERTIFICATE-----
+";
+
 fn cert() -> x509_cert::Certificate {
-    let mut certs =
-        kyso_pdf::signer::certificates_from_pem(include_str!("../../../fuzz/signer.pem"))
-            .expect("fuzz/signer.pem parses");
+    let mut certs = kyso_pdf::signer::certificates_from_pem(SIGNER_PEM).expect("SIGNER_PEM parses");
     certs.remove(0)
 }
 
