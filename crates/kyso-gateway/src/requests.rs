@@ -377,11 +377,42 @@ pub async fn create(
     Ok(r)
 }
 
+/// Moves a pending request to `to` (declined, cancelled, expired) and
+/// records it: history and audit entry (action = the new state), webhook,
+/// live event, all in one transaction. `Ok(None)` when the request was no
+/// longer pending: another change got there first.
+pub async fn leave_pending(
+    state: &AppState,
+    id: &str,
+    to: RequestStatus,
+    actor: &str,
+    detail: &str,
+) -> AppResult<Option<SigningRequest>> {
+    let db = &state.db;
+    let now = state.now();
+    let mut w = db.begin_write().await?;
+    if !transition(db, &mut w.tx, id, RequestStatus::Pending, to, &now).await? {
+        return Ok(None);
+    }
+    if to == RequestStatus::Declined {
+        sqlx::query(&db.sql("UPDATE requests SET decline_reason = ? WHERE id = ?"))
+            .bind(detail)
+            .bind(id)
+            .execute(&mut *w.tx)
+            .await?;
+    }
+    record(state, &mut w.tx, id, actor, to.as_str(), detail).await?;
+    enqueue_webhook(state, &mut w.tx, id, to).await?;
+    w.tx.commit().await?;
+    let r = get(db, id).await?;
+    notify(state, &r);
+    Ok(Some(r))
+}
+
 /// Marks pending requests whose deadline has passed as expired (with
 /// history, audit and webhook); returns how many.
 pub async fn expire_due(state: &AppState) -> AppResult<usize> {
     let db = &state.db;
-    let now = state.now();
     // Deadlines are RFC 3339 with any offset: compare as instants, not text.
     let rows = sqlx::query(
         "SELECT id, deadline FROM requests WHERE status = 'pending' AND deadline IS NOT NULL",
@@ -400,30 +431,16 @@ pub async fn expire_due(state: &AppState) -> AppResult<usize> {
         if d > now_t {
             continue;
         }
-        let mut w = db.begin_write().await?;
-        if transition(
-            db,
-            &mut w.tx,
+        if leave_pending(
+            state,
             &id,
-            RequestStatus::Pending,
             RequestStatus::Expired,
-            &now,
+            "gateway",
+            &format!("deadline {deadline}"),
         )
         .await?
+        .is_some()
         {
-            record(
-                state,
-                &mut w.tx,
-                &id,
-                "gateway",
-                "expired",
-                &format!("deadline {deadline}"),
-            )
-            .await?;
-            enqueue_webhook(state, &mut w.tx, &id, RequestStatus::Expired).await?;
-            w.tx.commit().await?;
-            let req = get(db, &id).await?;
-            notify(state, &req);
             expired += 1;
         }
     }

@@ -388,32 +388,10 @@ pub async fn decline(
         ));
     }
     mine(&state, &caller, &id).await?;
-    let db = &state.db;
-    let now = state.now();
-    let mut w = db.begin_write().await?;
-    if !requests::transition(
-        db,
-        &mut w.tx,
-        &id,
-        RequestStatus::Pending,
-        RequestStatus::Declined,
-        &now,
-    )
-    .await?
-    {
-        return Err(AppError::conflict("only a pending request can be declined"));
-    }
-    sqlx::query(&db.sql("UPDATE requests SET decline_reason = ? WHERE id = ?"))
-        .bind(reason)
-        .bind(&id)
-        .execute(&mut *w.tx)
-        .await?;
-    requests::record(&state, &mut w.tx, &id, &u.username, "declined", reason).await?;
-    requests::enqueue_webhook(&state, &mut w.tx, &id, RequestStatus::Declined).await?;
-    w.tx.commit().await?;
-    let r = requests::get(db, &id).await?;
-    requests::notify(&state, &r);
-    Ok(Json(r))
+    requests::leave_pending(&state, &id, RequestStatus::Declined, &u.username, reason)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::conflict("only a pending request can be declined"))
 }
 
 /// Live changes to the caller's requests (Server-Sent Events, `event: request`).

@@ -145,37 +145,16 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> AppResult<Json<SigningRequest>> {
     own(&state, &caller, &id).await?;
-    let db = &state.db;
-    let now = state.now();
-    let mut w = db.begin_write().await?;
-    if !requests::transition(
-        db,
-        &mut w.tx,
-        &id,
-        RequestStatus::Pending,
-        RequestStatus::Cancelled,
-        &now,
-    )
-    .await?
-    {
-        return Err(AppError::conflict(
-            "only a pending request can be cancelled",
-        ));
-    }
-    requests::record(
+    requests::leave_pending(
         &state,
-        &mut w.tx,
         &id,
+        RequestStatus::Cancelled,
         &caller.audit_name(),
-        "cancelled",
         "",
     )
-    .await?;
-    requests::enqueue_webhook(&state, &mut w.tx, &id, RequestStatus::Cancelled).await?;
-    w.tx.commit().await?;
-    let r = requests::get(db, &id).await?;
-    requests::notify(&state, &r);
-    Ok(Json(r))
+    .await?
+    .map(Json)
+    .ok_or_else(|| AppError::conflict("only a pending request can be cancelled"))
 }
 
 /// A stored PDF as a download.
