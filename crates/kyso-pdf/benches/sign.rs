@@ -21,19 +21,17 @@
 //! Output files go to `--out-dir` (default: the input's directory). Unknown
 //! arguments (such as the `--bench` that `cargo bench` adds) are ignored.
 
+mod common;
+use common::*;
+
 use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use kyso_pdf::FileSource;
 use kyso_pdf::sign::{self, SignOptions};
-use kyso_pdf::signer::{self, Signer, SoftwareKey};
-use sha2::{Digest, Sha256};
-use x509_cert::Certificate;
-
-const CHUNK: usize = 256 * 1024;
+use kyso_pdf::signer::Signer;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -135,57 +133,6 @@ fn parse_args() -> Result<Option<Args>, String> {
     }))
 }
 
-struct Material {
-    key: SoftwareKey,
-    cert: Certificate,
-    chain: Vec<Certificate>,
-}
-
-fn read_text(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-fn load_material(args: &Args) -> Result<Material, String> {
-    let key = SoftwareKey::from_pem(&read_text(&args.key)?)
-        .map_err(|e| format!("{}: {e}", args.key.display()))?;
-    let mut certs = signer::certificates_from_pem(&read_text(&args.cert)?)
-        .map_err(|e| format!("{}: {e}", args.cert.display()))?;
-    let cert = certs.remove(0);
-    // Anything after the signer in the certificate file is chain too.
-    let mut chain = certs;
-    if let Some(path) = &args.chain {
-        chain.extend(
-            signer::certificates_from_pem(&read_text(path)?)
-                .map_err(|e| format!("{}: {e}", path.display()))?,
-        );
-    }
-    key.check_matches(&cert)
-        .map_err(|e| format!("{} and {}: {e}", args.key.display(), args.cert.display()))?;
-    Ok(Material { key, cert, chain })
-}
-
-/// The hashing floor: SHA-256 of the whole file, read in 256 KiB chunks.
-fn sha_run(pdf: &Path, buf: &mut [u8]) -> Result<(Duration, u64), String> {
-    let start = Instant::now();
-    let mut file = File::open(pdf).map_err(|e| format!("cannot open {}: {e}", pdf.display()))?;
-    let mut hasher = Sha256::new();
-    let mut total = 0u64;
-    loop {
-        let n = match file.read(buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(format!("cannot read {}: {e}", pdf.display())),
-        };
-        hasher.update(&buf[..n]);
-        total += n as u64;
-    }
-    let digest = hasher.finalize();
-    let elapsed = start.elapsed();
-    std::hint::black_box(digest);
-    Ok((elapsed, total))
-}
-
 struct OutFile {
     path: PathBuf,
 }
@@ -252,31 +199,6 @@ fn phases_run(pdf: &Path, dir: &Path, m: &Material, run: usize) -> Result<[Durat
     Ok([t1 - t0, t2 - t1, t3 - t2])
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    let n = v.len();
-    if n == 0 {
-        Duration::ZERO
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3}", d.as_secs_f64() * 1000.0)
-}
-
-/// The process's peak resident set size (`VmHWM`), in KiB.
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
 fn run(args: &Args) -> Result<(), String> {
     let dir = match &args.out_dir {
         Some(d) => d.clone(),
@@ -296,7 +218,7 @@ fn run(args: &Args) -> Result<(), String> {
             println!("RESULT sha_ms={} bytes={bytes}", ms(median(times)));
         }
         Mode::SignOnly => {
-            let m = load_material(args)?;
+            let m = load_material(&args.key, &args.cert, args.chain.as_deref())?;
             let t = sign_run(&args.pdf, &dir, &m, 0)?;
             let rss = peak_rss_kb()
                 .map(|kb| kb.to_string())
@@ -304,7 +226,7 @@ fn run(args: &Args) -> Result<(), String> {
             println!("RESULT sign_ms={} peak_rss_kb={rss}", ms(t));
         }
         Mode::Both => {
-            let m = load_material(args)?;
+            let m = load_material(&args.key, &args.cert, args.chain.as_deref())?;
             let mut buf = vec![0u8; CHUNK];
             // Warm-up: page cache, allocator, lazy CPU feature detection.
             let (_, bytes) = sha_run(&args.pdf, &mut buf)?;
@@ -332,7 +254,7 @@ fn run(args: &Args) -> Result<(), String> {
             );
         }
         Mode::Phases => {
-            let m = load_material(args)?;
+            let m = load_material(&args.key, &args.cert, args.chain.as_deref())?;
             phases_run(&args.pdf, &dir, &m, 0)?;
             let mut p = [Vec::new(), Vec::new(), Vec::new()];
             for i in 0..args.iterations {

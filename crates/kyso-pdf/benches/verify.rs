@@ -34,21 +34,20 @@
 //! `verify-only`. Unknown arguments (such as the `--bench` that `cargo bench`
 //! adds) are ignored.
 
+mod common;
+use common::*;
+
 use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use kyso_pdf::FileSource;
 use kyso_pdf::sign::{self, SignOptions};
-use kyso_pdf::signer::{self, SoftwareKey};
+use kyso_pdf::signer;
 use kyso_pdf::verify::report::{Indication, Lang};
 use kyso_pdf::verify::{self, Profile, VerifyOptions};
-use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
-
-const CHUNK: usize = 256 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -161,39 +160,6 @@ fn parse_args() -> Result<Option<Args>, String> {
     }))
 }
 
-struct Material {
-    key: SoftwareKey,
-    cert: Certificate,
-    chain: Vec<Certificate>,
-}
-
-fn read_text(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-fn load_material(key: &Path, cert: &Path, chain: Option<&Path>) -> Result<Material, String> {
-    let sk =
-        SoftwareKey::from_pem(&read_text(key)?).map_err(|e| format!("{}: {e}", key.display()))?;
-    let mut certs = signer::certificates_from_pem(&read_text(cert)?)
-        .map_err(|e| format!("{}: {e}", cert.display()))?;
-    let signer_cert = certs.remove(0);
-    // Anything after the signer in the certificate file is chain too.
-    let mut all = certs;
-    if let Some(path) = chain {
-        all.extend(
-            signer::certificates_from_pem(&read_text(path)?)
-                .map_err(|e| format!("{}: {e}", path.display()))?,
-        );
-    }
-    sk.check_matches(&signer_cert)
-        .map_err(|e| format!("{} and {}: {e}", key.display(), cert.display()))?;
-    Ok(Material {
-        key: sk,
-        cert: signer_cert,
-        chain: all,
-    })
-}
-
 fn load_trust(path: &Path) -> Result<Vec<Certificate>, String> {
     let certs = signer::certificates_from_pem(&read_text(path)?)
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -201,28 +167,6 @@ fn load_trust(path: &Path) -> Result<Vec<Certificate>, String> {
         return Err(format!("{}: no certificate", path.display()));
     }
     Ok(certs)
-}
-
-/// The hashing floor: SHA-256 of the whole file, read in 256 KiB chunks.
-fn sha_run(pdf: &Path, buf: &mut [u8]) -> Result<(Duration, u64), String> {
-    let start = Instant::now();
-    let mut file = File::open(pdf).map_err(|e| format!("cannot open {}: {e}", pdf.display()))?;
-    let mut hasher = Sha256::new();
-    let mut total = 0u64;
-    loop {
-        let n = match file.read(buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(format!("cannot read {}: {e}", pdf.display())),
-        };
-        hasher.update(&buf[..n]);
-        total += n as u64;
-    }
-    let digest = hasher.finalize();
-    let elapsed = start.elapsed();
-    std::hint::black_box(digest);
-    Ok((elapsed, total))
 }
 
 /// The signed document: a file kept (`--signed`, or the input itself) or a
@@ -310,31 +254,6 @@ fn verify_run(pdf: &Path, trust: &[Certificate]) -> Result<Duration, String> {
         ));
     }
     Ok(elapsed)
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    let n = v.len();
-    if n == 0 {
-        Duration::ZERO
-    } else if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.3}", d.as_secs_f64() * 1000.0)
-}
-
-/// The process's peak resident set size (`VmHWM`), in KiB.
-fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 fn file_len(path: &Path) -> Result<u64, String> {
