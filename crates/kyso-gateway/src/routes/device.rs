@@ -29,7 +29,7 @@ use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::requests;
 use crate::state::AppState;
-use crate::store::hex;
+use crate::store::{hex, unhex};
 
 fn leader(caller: &Caller) -> AppResult<&crate::auth::CallerUser> {
     caller.with_role(Role::Leader)
@@ -258,10 +258,14 @@ pub async fn upload_signed(
             r.status.as_str()
         )));
     }
-    let issued = state.store.read(&r.document_sha256)?;
+    // The store is content-addressed: the issued document's name is its
+    // SHA-256, and its size is on the row. No need to read and hash it again.
+    let sha256: [u8; 32] = unhex(&r.document_sha256)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| AppError::internal("a stored document digest is not a SHA-256"))?;
     let original = Original {
-        len: issued.len() as u64,
-        sha256: Sha256::digest(&issued).into(),
+        len: r.document_size,
+        sha256,
     };
     let opts = VerifyOptions {
         profile: Profile::Strict,
@@ -295,10 +299,7 @@ pub async fn upload_signed(
     .await?;
     let device_id = devices.iter().find_map(|d| {
         let der: String = d.try_get(1).ok()?;
-        let bytes = (0..der.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(der.get(i..i + 2)?, 16).ok())
-            .collect::<Option<Vec<u8>>>()?;
+        let bytes = unhex(&der)?;
         (hex(&Sha256::digest(&bytes)) == signer_sha)
             .then(|| d.try_get::<String, _>(0).ok())
             .flatten()
