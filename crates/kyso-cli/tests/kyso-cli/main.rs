@@ -5,6 +5,8 @@
 //! pdfium. `scripts/test` installs them and makes the fixtures.
 
 mod client;
+mod crash;
+mod gateway;
 mod sign;
 mod support;
 mod verify;

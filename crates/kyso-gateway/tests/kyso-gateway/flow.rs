@@ -25,7 +25,6 @@ on_both!(
     a_revoked_device_signs_nothing,
     concurrent_uploads_have_exactly_one_winner,
     decline_and_cancel_follow_the_state_machine,
-    who_may_call_what
 );
 
 async fn draft_to_signed_pdf_with_webhook_and_audit(backend: Backend) {
@@ -364,65 +363,6 @@ async fn bad_submissions_are_refused_clearly() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "unknown signer");
     let r = submit(&gw, "admin", &pdf("x"), None).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "only leaders sign");
-}
-
-async fn who_may_call_what(backend: Backend) {
-    let gw = gateway_on(backend).await;
-    let issued = pdf("Ma tran quyen");
-    let id = submit(&gw, "leader1", &issued, None).await.json()["id"]
-        .as_str()
-        .expect("id")
-        .to_string();
-    let leader1 = login(&gw, "leader1").await;
-    let leader2 = login(&gw, "leader2").await;
-    let admin = login(&gw, "admin").await;
-    let clerk = login(&gw, "clerk1").await;
-    let ik = gw.integrator_key.clone();
-    let doc = format!("/api/v1/device/requests/{id}/document");
-    let integ = format!("/api/v1/requests/{id}");
-    // (route, caller, expected)
-    let cases: Vec<(&str, Option<&str>, StatusCode)> = vec![
-        (&doc, None, StatusCode::UNAUTHORIZED),
-        (&doc, Some("kyso_s_forged"), StatusCode::UNAUTHORIZED),
-        (&doc, Some(&leader1), StatusCode::OK),
-        (&doc, Some(&leader2), StatusCode::NOT_FOUND),
-        (&doc, Some(&admin), StatusCode::FORBIDDEN),
-        (&doc, Some(&clerk), StatusCode::FORBIDDEN),
-        (&doc, Some(&ik), StatusCode::FORBIDDEN),
-        (&integ, Some(&ik), StatusCode::OK),
-        (&integ, Some(&leader1), StatusCode::FORBIDDEN),
-        (&integ, None, StatusCode::UNAUTHORIZED),
-        ("/api/v1/device/inbox", Some(&leader1), StatusCode::OK),
-        ("/api/v1/device/inbox", Some(&admin), StatusCode::FORBIDDEN),
-        ("/api/v1/device/inbox", Some(&ik), StatusCode::FORBIDDEN),
-        ("/api/v1/admin/users", Some(&admin), StatusCode::OK),
-        ("/api/v1/admin/users", Some(&leader1), StatusCode::FORBIDDEN),
-        ("/api/v1/admin/users", Some(&clerk), StatusCode::FORBIDDEN),
-        ("/api/v1/admin/users", Some(&ik), StatusCode::FORBIDDEN),
-        ("/api/v1/admin/audit", Some(&leader1), StatusCode::FORBIDDEN),
-        ("/api/v1/admin/devices", None, StatusCode::UNAUTHORIZED),
-        ("/api/v1/me", Some(&leader2), StatusCode::OK),
-        ("/api/v1/ca", None, StatusCode::OK),
-        ("/api/v1/openapi.json", None, StatusCode::OK),
-    ];
-    for (uri, token, want) in cases {
-        let r = get(&gw, uri, token).await;
-        assert_eq!(
-            r.status,
-            want,
-            "GET {uri} as {token:?}: {}",
-            String::from_utf8_lossy(&r.body)
-        );
-    }
-    // Another integrator cannot see this integrator's request.
-    let other = kyso_gateway::admin::create_integrator_key(&gw.state, "test", "Hệ thống khác")
-        .await
-        .expect("key");
-    assert_eq!(
-        get(&gw, &integ, Some(&other.key)).await.status,
-        StatusCode::NOT_FOUND,
-        "another system's request is invisible"
-    );
 }
 
 #[tokio::test]

@@ -2,5 +2,6 @@
 //! directory each: the signing flow end to end, replays and races,
 //! rejections, and who may call what.
 
+mod authz;
 mod flow;
 mod support;
