@@ -1,14 +1,15 @@
 //! `kyso client`: the gateway's client on the command line (DESIGN.md §10),
-//! a thin layer over `kyso-client`: login, enroll, inbox, fetch, sign,
-//! decline (and logout).
+//! a thin layer over `kyso-client`: login, enroll, inbox, fetch, sign (through
+//! the durable upload queue), queue, sync, decline (and logout).
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use kyso_api::{RequestStatus, SigningRequest, Urgency};
+use kyso_client::queue::{Queue, QueueState, Queued};
 use kyso_client::{
-    Client, DeviceKey, DeviceRecord, Error, KeyLocation, Secret, Session, SignSettings, SpkiPin,
-    Store, TokenStorage,
+    Client, Delivery, DeviceKey, DeviceRecord, Error, KeyLocation, Secret, Session, SignSettings,
+    SpkiPin, Store, TokenStorage,
 };
 
 use crate::Failure;
@@ -89,6 +90,17 @@ enum ClientCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Chữ ký đang chờ gửi lên cổng / signatures waiting to upload.
+    Queue {
+        /// Định dạng / output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Bỏ chữ ký bị cổng từ chối của yêu cầu này / discard the refused upload of this request.
+        #[arg(long)]
+        discard: Option<String>,
+    },
+    /// Gửi các chữ ký đang chờ / upload the waiting signatures.
+    Sync,
     /// Trả lại văn bản kèm lý do / decline with a reason.
     Decline {
         /// Mã yêu cầu / request id.
@@ -128,6 +140,8 @@ fn failure(e: Error) -> Failure {
         | Error::NotEnrolled
         | Error::KeyFile { .. }
         | Error::Storage { .. }
+        | Error::Queue(_)
+        | Error::AlreadyQueued(_)
         | Error::Keyring(_) => Failure::usage(vi, en),
         _ => Failure::verdict(vi, en),
     }
@@ -493,27 +507,103 @@ pub fn run(args: ClientArgs) -> Result<(), Failure> {
                 ..SignSettings::default()
             };
             let client = client_for(&s, pin)?;
-            let outcome = rt
-                .block_on(kyso_client::sign_request(
-                    &client, &id, &signer, &chain, &settings,
-                ))
+            let delivery = rt
+                .block_on(async {
+                    let queue = open_queue(&store).await?;
+                    kyso_client::sign_request_durably(
+                        &client, &queue, &id, &signer, &chain, &settings,
+                    )
+                    .await
+                })
                 .map_err(failure)?;
+            match delivery {
+                Delivery::Uploaded(outcome) => {
+                    println!(
+                        "đã ký và gửi / signed and uploaded: {} — {}",
+                        outcome.request.id, outcome.request.title
+                    );
+                    println!(
+                        "  trạng thái / status: {}",
+                        status_vi(outcome.request.status)
+                    );
+                    println!(
+                        "  SHA-256 bản đã ký / signed SHA-256: {}",
+                        outcome.upload.sha256
+                    );
+                    println!(
+                        "  trường chữ ký / field: {}; lần gửi / attempts: {}",
+                        outcome.upload.field_name, outcome.attempts
+                    );
+                }
+                Delivery::Queued { upload, reason } => {
+                    println!(
+                        "đã ký, chờ gửi / signed, waiting to upload: {} (SHA-256 {})",
+                        upload.request_id, upload.sha256
+                    );
+                    println!("  lý do / why: {} / {reason}", reason.message_vi());
+                    println!(
+                        "  chạy `kyso client sync` khi có mạng / run `kyso client sync` when the gateway is reachable"
+                    );
+                }
+            }
+            Ok(())
+        }
+        ClientCommand::Queue { format, discard } => {
+            let list = rt
+                .block_on(async {
+                    let queue = open_queue(&store).await?;
+                    if let Some(id) = &discard
+                        && !queue.discard(id).await?
+                    {
+                        return Err(Error::Queue(format!("nothing queued for request {id}")));
+                    }
+                    queue.list().await
+                })
+                .map_err(failure)?;
+            print_queue(&list, format);
+            Ok(())
+        }
+        ClientCommand::Sync => {
+            let s = session(&store, server)?;
+            let client = client_for(&s, pin)?;
+            let (flushed, left) = rt
+                .block_on(async {
+                    let queue = open_queue(&store).await?;
+                    let f = queue.flush(&client).await?;
+                    let left = queue.list().await?;
+                    Ok::<_, Error>((f, left))
+                })
+                .map_err(failure)?;
+            for r in &flushed.accepted {
+                println!("đã gửi / uploaded: {} — {}", r.id, r.title);
+            }
+            for (id, e) in &flushed.refused {
+                println!("bị từ chối / refused: {id}: {} / {e}", e.message_vi());
+            }
+            let waiting = left
+                .iter()
+                .filter(|q| q.state == QueueState::Waiting)
+                .count();
             println!(
-                "đã ký và gửi / signed and uploaded: {} — {}",
-                outcome.request.id, outcome.request.title
+                "còn chờ / still waiting: {waiting}; bị từ chối / refused: {}",
+                left.len() - waiting
             );
-            println!(
-                "  trạng thái / status: {}",
-                status_vi(outcome.request.status)
-            );
-            println!(
-                "  SHA-256 bản đã ký / signed SHA-256: {}",
-                outcome.upload.sha256
-            );
-            println!(
-                "  trường chữ ký / field: {}; lần gửi / attempts: {}",
-                outcome.upload.field_name, outcome.attempts
-            );
+            if waiting > 0 {
+                let why = left
+                    .iter()
+                    .find_map(|q| q.last_error.clone())
+                    .unwrap_or_default();
+                return Err(Failure::verdict(
+                    format!("chưa gửi được {waiting} chữ ký: {why}"),
+                    format!("{waiting} signature(s) not uploaded yet: {why}"),
+                ));
+            }
+            if !flushed.refused.is_empty() {
+                return Err(Failure::verdict(
+                    format!("cổng từ chối {} chữ ký", flushed.refused.len()),
+                    format!("the gateway refused {} signature(s)", flushed.refused.len()),
+                ));
+            }
             Ok(())
         }
         ClientCommand::Decline { id, reason } => {
@@ -542,6 +632,49 @@ pub fn run(args: ClientArgs) -> Result<(), Failure> {
             println!("  trạng thái / status: {}", status_vi(r.status));
             Ok(())
         }
+    }
+}
+
+/// The upload queue in the client's configuration directory.
+async fn open_queue(store: &Store) -> Result<Queue, Error> {
+    Queue::open(&store.dir().join("queue.sqlite")).await
+}
+
+fn print_queue(list: &[Queued], format: Format) {
+    if let Format::Json = format {
+        let v: Vec<serde_json::Value> = list
+            .iter()
+            .map(|q| {
+                serde_json::json!({
+                    "request_id": q.request_id, "sha256": q.sha256, "size": q.size,
+                    "queued_at": q.queued_at, "attempts": q.attempts, "last_error": q.last_error,
+                    "state": match q.state { QueueState::Waiting => "waiting", QueueState::Refused => "refused" },
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(v));
+        return;
+    }
+    if list.is_empty() {
+        println!("không có chữ ký chờ gửi (nothing waiting to upload)");
+        return;
+    }
+    println!("{} chữ ký chờ gửi ({} queued):", list.len(), list.len());
+    for q in list {
+        let state = match q.state {
+            QueueState::Waiting => "chờ gửi / waiting",
+            QueueState::Refused => "bị từ chối / refused",
+        };
+        println!(
+            "  {}  [{state}]  {} byte, {} lần / attempts{}",
+            q.request_id,
+            q.size,
+            q.attempts,
+            q.last_error
+                .as_deref()
+                .map(|e| format!(" — {e}"))
+                .unwrap_or_default()
+        );
     }
 }
 

@@ -92,6 +92,12 @@ pub enum Error {
     /// Building keys, requests or certificates failed.
     #[error("{0}")]
     Crypto(String),
+    /// The local upload queue (SQLite) cannot be read or written.
+    #[error("the upload queue: {0}")]
+    Queue(String),
+    /// A different signature of this request is already waiting to upload.
+    #[error("another signature of request {0} is already waiting to upload")]
+    AlreadyQueued(String),
 }
 
 fn server_suffix(s: &Option<String>) -> String {
@@ -210,6 +216,10 @@ impl Error {
                 format!("lỗi tệp {} {path}: {reason}", storage_vi(what))
             }
             Error::Crypto(m) => format!("lỗi mật mã: {m}"),
+            Error::Queue(m) => format!("lỗi hàng đợi tải lên: {m}"),
+            Error::AlreadyQueued(id) => {
+                format!("một chữ ký khác của yêu cầu {id} đang chờ tải lên")
+            }
         }
     }
 

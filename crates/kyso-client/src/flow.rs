@@ -214,6 +214,54 @@ pub async fn sign_request<K: AsyncSigner>(
     })
 }
 
+/// Where a durable signing ended.
+#[derive(Debug)]
+pub enum Delivery {
+    /// The gateway accepted the signature.
+    Uploaded(Box<SignOutcome>),
+    /// The gateway could not be reached (or asked to come back): the signed
+    /// PDF waits in the queue and is uploaded by the next flush.
+    Queued {
+        /// What waits.
+        upload: SignedUpload,
+        /// Why it was not delivered now.
+        reason: Error,
+    },
+}
+
+/// [`sign_request`] that cannot lose a signature: the signed PDF is written
+/// to `queue` before it is uploaded and leaves it only when the gateway has
+/// answered. A refusal for good is returned as the error (and kept in the
+/// queue as `refused`).
+pub async fn sign_request_durably<K: AsyncSigner>(
+    client: &Client,
+    queue: &crate::queue::Queue,
+    id: &str,
+    key: &K,
+    chain: &[Certificate],
+    settings: &SignSettings,
+) -> Result<Delivery> {
+    let request = client.get_request(id).await?;
+    if request.status != RequestStatus::Pending {
+        return Err(Error::NotPending(request.status));
+    }
+    let document = client.document(id).await?;
+    let signed = sign_document(&request, &document, key, chain, settings).await?;
+    queue.push(&signed).await?;
+    match queue.deliver(client, id).await {
+        Ok(request) => Ok(Delivery::Uploaded(Box::new(SignOutcome {
+            request,
+            upload: signed,
+            attempts: 1,
+        }))),
+        Err(reason) if reason.is_retryable() => Ok(Delivery::Queued {
+            upload: signed,
+            reason,
+        }),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,14 +6,18 @@ pub mod error;
 pub mod flow;
 pub mod keystore;
 pub mod os_keyring;
+pub mod queue;
 pub mod secret;
 pub mod store;
 pub mod tls;
 
 pub use client::{Client, Events, LoggedIn};
 pub use error::{Error, Result};
-pub use flow::{SignOutcome, SignSettings, SignedUpload, sign_request};
+pub use flow::{
+    Delivery, SignOutcome, SignSettings, SignedUpload, sign_request, sign_request_durably,
+};
 pub use keystore::DeviceKey;
+pub use queue::Queue;
 pub use secret::Secret;
 pub use store::{DeviceRecord, KeyLocation, Session, Store, TokenStorage};
 pub use tls::SpkiPin;

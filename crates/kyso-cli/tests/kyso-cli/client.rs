@@ -695,3 +695,97 @@ echo keyring-unlock-pass | gnome-keyring-daemon --unlock --components=secrets >/
     let o = env.run(&["sign", &id], "");
     fails_with_one_line(&o, "no keyring", &["keyring"]);
 }
+
+/// A signature that could not be uploaded (the app or CLI was interrupted,
+/// or the gateway went away) waits in the client's queue, survives the
+/// gateway's absence and is uploaded exactly once by `kyso client sync`.
+#[test]
+fn queued_signatures_sync_once_when_the_gateway_is_back() {
+    let mut gw = Gateway::start();
+    let env = ClientEnv::new();
+    login(&env, &gw, "leader1");
+    let key_file = env.path("device.key");
+    ok(
+        env.run(
+            &[
+                "enroll",
+                "--key-file",
+                key_file.to_str().expect("utf-8"),
+                "--passphrase-stdin",
+            ],
+            &format!("{PASSPHRASE}\n"),
+        ),
+        "enroll",
+    );
+    let id = gw.submit(&fx("pdf/reportlab-vi.pdf"), "leader1", None)["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let empty = ok(env.run(&["queue"], ""), "queue");
+    assert!(empty.contains("không có chữ ký chờ gửi"), "{empty}");
+
+    // A signed upload left in the queue by an interrupted `sign`: made here
+    // with the enrolled key, exactly as the flow makes it.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let upload = rt.block_on(async {
+        let key = kyso_client::DeviceKey::load_encrypted(
+            &key_file,
+            &kyso_client::Secret::new(PASSPHRASE.to_string()),
+        )
+        .expect("key");
+        let chain_pem =
+            std::fs::read_to_string(env.config().join("device-chain.pem")).expect("chain");
+        let chain = kyso_client::parse_chain(&chain_pem).expect("chain");
+        let request: kyso_api::SigningRequest =
+            serde_json::from_value(gw.request(&id)["request"].clone()).expect("request");
+        // The issued document is the draft, byte for byte.
+        let doc = std::fs::read(fx("pdf/reportlab-vi.pdf")).expect("draft");
+        let u = kyso_client::flow::sign_document(
+            &request,
+            &doc,
+            &key.software_key(),
+            &chain,
+            &kyso_client::SignSettings::default(),
+        )
+        .await
+        .expect("signs");
+        let q = kyso_client::Queue::open(&env.config().join("queue.sqlite"))
+            .await
+            .expect("queue");
+        q.push(&u).await.expect("queued");
+        u
+    });
+    let listed = ok(env.run(&["queue", "--format", "json"], ""), "queue");
+    let v: serde_json::Value = serde_json::from_str(&listed).expect("JSON");
+    assert_eq!(v[0]["request_id"], id.as_str());
+    assert_eq!(v[0]["state"], "waiting");
+
+    // The gateway is down: sync says so on one line, keeps the upload.
+    gw.kill();
+    let o = env.run(&["sync"], "");
+    fails_with_one_line(&o, "sync while the gateway is down", &["not uploaded yet"]);
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(env.run(&["queue", "--format", "json"], ""), "queue"))
+            .expect("JSON");
+    assert_eq!(
+        (v[0]["state"].as_str(), v[0]["attempts"].as_u64()),
+        (Some("waiting"), Some(1))
+    );
+
+    // Back: uploaded once; a second sync has nothing to do.
+    gw.restart();
+    let out = ok(env.run(&["sync"], ""), "sync");
+    assert!(out.contains(&format!("đã gửi / uploaded: {id}")), "{out}");
+    let out = ok(env.run(&["sync"], ""), "second sync");
+    assert!(out.contains("còn chờ / still waiting: 0"), "{out}");
+    let r = gw.request(&id);
+    assert_eq!(r["request"]["status"], "signed");
+    assert_eq!(r["request"]["signed_sha256"], upload.sha256.as_str());
+    let signings = r["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|h| h["action"] == "signed")
+        .count();
+    assert_eq!(signings, 1);
+}

@@ -13,6 +13,7 @@ use crate::support::*;
 /// A running `kyso serve --demo`, killed when dropped (also on panic).
 pub struct Gateway {
     child: Child,
+    port: u16,
     pub url: String,
     pub data: PathBuf,
     pub integrator_key: String,
@@ -56,9 +57,11 @@ impl Gateway {
     pub fn start() -> Gateway {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("gateway");
-        let (child, url, stdout) = spawn(&data);
+        let port = free_port();
+        let (child, url, stdout) = spawn(&data, port);
         let mut gw = Gateway {
             child,
+            port,
             url,
             data,
             integrator_key: String::new(),
@@ -96,18 +99,27 @@ impl Gateway {
         gw
     }
 
-    /// Kills the server with SIGKILL (no shutdown of any kind), then starts
-    /// it again on the same data directory.
-    pub fn kill_and_restart(&mut self) {
+    /// Kills the server with SIGKILL: no shutdown of any kind.
+    pub fn kill(&mut self) {
         self.child.kill().expect("SIGKILL");
         self.child.wait().expect("reaped");
-        let (child, url, stdout) = spawn(&self.data);
+    }
+
+    /// Starts the server again on the same data directory and port.
+    pub fn restart(&mut self) {
+        let (child, url, stdout) = spawn(&self.data, self.port);
         std::thread::spawn(move || {
             std::io::copy(&mut BufReader::new(stdout), &mut std::io::sink())
         });
         self.child = child;
         self.url = url;
         self.wait_ready(Instant::now() + Duration::from_secs(120));
+    }
+
+    /// [`Gateway::kill`], then [`Gateway::restart`].
+    pub fn kill_and_restart(&mut self) {
+        self.kill();
+        self.restart();
     }
 
     fn wait_ready(&mut self, deadline: Instant) {
@@ -213,10 +225,9 @@ impl Gateway {
     }
 }
 
-/// `kyso serve --demo --data DATA` on a free loopback port, its log
+/// `kyso serve --demo --data DATA` on loopback port PORT, its log
 /// appended to `serve.log` beside DATA.
-fn spawn(data: &Path) -> (Child, String, std::process::ChildStdout) {
-    let port = free_port();
+fn spawn(data: &Path, port: u16) -> (Child, String, std::process::ChildStdout) {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
