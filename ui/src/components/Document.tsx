@@ -1,0 +1,458 @@
+// The document: metadata, pages rendered by Rust (lazy, zoomable), a page
+// strip, and the sign / decline actions.
+
+import { useEffect, useRef, useState } from 'preact/hooks'
+import * as ipc from '../ipc'
+import type { DocumentInfo, KysoError, PageSize, SigningRequest } from '../ipc'
+import { toKysoError } from '../ipc'
+import { lang, t } from '../i18n'
+import { deadlineState, formatBytes, formatDateTime, formatLongDate } from '../format'
+import { changed, findRequest, handleGlobalError, navigate, queue, upsert } from '../store'
+import { pageUrl } from '../pages'
+import { ErrorBox, Spinner, StatusBadge, UrgencyBadge } from './common'
+import { Icon } from './icons'
+import { SignSheet } from './Sign'
+import { DeclineSheet } from './Decline'
+
+const ZOOMS = [1, 1.25, 1.5, 2, 3]
+
+function useWidth(ref: { current: HTMLElement | null }) {
+  const [w, setW] = useState(0)
+  useEffect(() => {
+    const el = ref.current
+    if (!el) return
+    const ro = new ResizeObserver(() => setW(el.clientWidth))
+    ro.observe(el)
+    setW(el.clientWidth)
+    return () => ro.disconnect()
+  }, [ref.current])
+  return w
+}
+
+/** Calls `onVisible` once the element comes near the root's visible area. */
+function useNear(ref: { current: Element | null }, root: Element | null, margin: string, onVisible: () => void) {
+  useEffect(() => {
+    const el = ref.current
+    if (!el) return
+    const io = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) {
+          io.disconnect()
+          onVisible()
+        }
+      },
+      { root, rootMargin: margin }
+    )
+    io.observe(el)
+    return () => io.disconnect()
+  }, [ref.current, root])
+}
+
+function PageImage(props: {
+  id: string
+  page: number
+  size: PageSize
+  cssWidth: number
+  root: Element | null
+  thumb?: boolean
+}) {
+  const { id, page, size, cssWidth } = props
+  const box = useRef<HTMLDivElement>(null)
+  const [near, setNear] = useState(false)
+  const [url, setUrl] = useState<string | null>(null)
+  const [failed, setFailed] = useState(false)
+  const height = Math.round((cssWidth * size.height) / size.width)
+  useNear(box, props.root, props.thumb ? '200px' : '100% 0px', () => setNear(true))
+  const px = Math.round(cssWidth * (window.devicePixelRatio || 1))
+  useEffect(() => {
+    if (!near || cssWidth <= 0) return
+    let live = true
+    pageUrl(id, page, px, !!props.thumb).then(
+      (u) => live && setUrl(u),
+      () => live && setFailed(true)
+    )
+    return () => {
+      live = false
+    }
+  }, [near, id, page, px, props.thumb])
+  return (
+    <div
+      ref={box}
+      class={props.thumb ? 'thumb-img' : 'page'}
+      style={{ width: `${cssWidth}px`, height: `${height}px` }}
+      data-page={page}
+    >
+      {url ? (
+        <img
+          src={url}
+          alt={props.thumb ? '' : t('doc.pageAlt', { n: page })}
+          width={cssWidth}
+          height={height}
+          draggable={false}
+        />
+      ) : failed ? (
+        <span class="page-failed">{t('doc.pageFailed')}</span>
+      ) : (
+        !props.thumb && <Spinner label={t('doc.pageLoading', { n: page })} />
+      )}
+    </div>
+  )
+}
+
+function Strip(props: { doc: DocumentInfo; current: number; onPick: (n: number) => void }) {
+  const ref = useRef<HTMLDivElement>(null)
+  const [root, setRoot] = useState<Element | null>(null)
+  useEffect(() => setRoot(ref.current), [])
+  useEffect(() => {
+    ref.current
+      ?.querySelector(`[data-thumb="${props.current}"]`)
+      ?.scrollIntoView({ block: 'nearest', inline: 'nearest' })
+  }, [props.current])
+  return (
+    <nav class="page-strip" aria-label={t('doc.strip')}>
+      <div class="strip-scroll" ref={ref}>
+        {props.doc.pages.map((size, i) => (
+          <button
+            key={i}
+            type="button"
+            class={`thumb ${props.current === i + 1 ? 'current' : ''}`}
+            data-thumb={i + 1}
+            aria-label={t('doc.goPage', { n: i + 1 })}
+            aria-current={props.current === i + 1 ? 'page' : undefined}
+            onClick={() => props.onPick(i + 1)}
+          >
+            {root && <PageImage id={props.doc.id} page={i + 1} size={size} cssWidth={44} root={root} thumb />}
+            <span class="thumb-num">{i + 1}</span>
+          </button>
+        ))}
+      </div>
+    </nav>
+  )
+}
+
+function Meta({ r, doc }: { r: SigningRequest; doc: DocumentInfo | null }) {
+  const l = lang.value
+  return (
+    <details class="doc-meta">
+      <summary>{t('doc.meta')}</summary>
+      <dl class="facts">
+        <dt>{t('doc.type')}</dt>
+        <dd>{r.document_type}</dd>
+        <dt>{t('doc.number')}</dt>
+        <dd>{r.number_symbol ?? t('doc.noNumber')}</dd>
+        <dt>{t('doc.unit')}</dt>
+        <dd>{r.unit.name}</dd>
+        <dt>{t('doc.signer')}</dt>
+        <dd>
+          {r.signer.full_name}
+          {r.signer.title ? ` — ${r.signer.title}` : ''}
+        </dd>
+        <dt>{t('doc.received')}</dt>
+        <dd>{formatDateTime(r.created_at)}</dd>
+        {r.deadline && (
+          <>
+            <dt>{t('doc.deadline')}</dt>
+            <dd>
+              {formatDateTime(r.deadline)} ({formatLongDate(r.deadline, l)})
+            </dd>
+          </>
+        )}
+        <dt>{t('doc.pages')}</dt>
+        <dd>{doc ? doc.page_count : '—'}</dd>
+        <dt>{t('doc.size')}</dt>
+        <dd>{formatBytes(r.document_size, l)}</dd>
+        <dt>SHA-256</dt>
+        <dd class="mono hash">{r.document_sha256}</dd>
+        <dt>{t('doc.edxml')}</dt>
+        <dd>{r.edxml_status}</dd>
+        {r.external_id && (
+          <>
+            <dt>{t('doc.external')}</dt>
+            <dd class="mono">{r.external_id}</dd>
+          </>
+        )}
+        {r.decline_reason && (
+          <>
+            <dt>{t('history.reason')}</dt>
+            <dd>{r.decline_reason}</dd>
+          </>
+        )}
+      </dl>
+      {doc && doc.attachments.length > 0 && (
+        <>
+          <h4>{t('doc.attachments')}</h4>
+          <ul class="attachments">
+            {doc.attachments.map((a) => (
+              <li key={a.name}>
+                <Icon name="paperclip" size={18} />
+                <span>{a.name}</span>
+                <span class="muted">{formatBytes(a.size, l)}</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </details>
+  )
+}
+
+export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'history' }) {
+  const [req, setReq] = useState<SigningRequest | null>(() => findRequest(id) ?? null)
+  const [reqError, setReqError] = useState<KysoError | null>(null)
+  const [doc, setDoc] = useState<DocumentInfo | null>(null)
+  const [docError, setDocError] = useState<KysoError | null>(null)
+  const [loadingDoc, setLoadingDoc] = useState(true)
+  const [zoomIdx, setZoomIdx] = useState(0)
+  const [current, setCurrent] = useState(1)
+  const [sheet, setSheet] = useState<'sign' | 'decline' | null>(null)
+  const scroller = useRef<HTMLDivElement>(null)
+  const pagesBox = useRef<HTMLDivElement>(null)
+  const [root, setRoot] = useState<Element | null>(null)
+  const boxWidth = useWidth(pagesBox)
+  const live = changed.value[id]
+  const r = live && req && live.updated_at >= req.updated_at ? live : req
+
+  // The scroller exists only once the request is known: pick it up then.
+  useEffect(() => {
+    if (scroller.current !== root) setRoot(scroller.current)
+  })
+
+  async function load() {
+    setReqError(null)
+    setDocError(null)
+    setLoadingDoc(true)
+    if (!findRequest(id)) {
+      try {
+        setReq(await ipc.request(id))
+      } catch (e) {
+        const err = toKysoError(e)
+        if (!handleGlobalError(err)) setReqError(err)
+        setLoadingDoc(false)
+        return
+      }
+    }
+    try {
+      setDoc(await ipc.openDocument(id))
+    } catch (e) {
+      const err = toKysoError(e)
+      if (!handleGlobalError(err)) setDocError(err)
+    } finally {
+      setLoadingDoc(false)
+    }
+  }
+
+  useEffect(() => {
+    setReq(findRequest(id) ?? null)
+    setDoc(null)
+    setCurrent(1)
+    setZoomIdx(0)
+    setSheet(null)
+    scroller.current?.scrollTo({ top: 0 })
+    void load()
+  }, [id])
+
+  // Which page is on screen: the one covering the most of the scroller.
+  useEffect(() => {
+    const sc = scroller.current
+    if (!sc || !doc) return
+    const ratios = new Map<number, number>()
+    const io = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) ratios.set(Number((e.target as HTMLElement).dataset.page), e.intersectionRatio)
+        let best = 0
+        let bestR = 0
+        for (const [p, v] of ratios)
+          if (v > bestR) {
+            best = p
+            bestR = v
+          }
+        if (best) setCurrent(best)
+      },
+      { root: sc, threshold: [0, 0.1, 0.25, 0.5, 0.75, 1] }
+    )
+    sc.querySelectorAll('.pages .page').forEach((p) => io.observe(p))
+    return () => io.disconnect()
+  }, [doc, zoomIdx, boxWidth > 0])
+
+  function goPage(n: number) {
+    const sc = scroller.current
+    const el = sc?.querySelector<HTMLElement>(`.pages .page[data-page="${n}"]`)
+    if (!sc || !el) return
+    const bar = sc.querySelector<HTMLElement>('.doc-toolbar')?.offsetHeight ?? 0
+    const top = el.getBoundingClientRect().top - sc.getBoundingClientRect().top + sc.scrollTop - bar - 8
+    sc.scrollTo({ top, behavior: 'auto' })
+    setCurrent(n)
+  }
+
+  // Zooming keeps the page that was on screen.
+  const keepPage = useRef(0)
+  function zoomTo(i: number) {
+    keepPage.current = current
+    setZoomIdx(i)
+  }
+  useEffect(() => {
+    if (keepPage.current > 1) goPage(keepPage.current)
+    keepPage.current = 0
+  }, [zoomIdx])
+
+  if (reqError) {
+    return (
+      <section class="doc pane-inner">
+        <div class="doc-scroll">
+          <ErrorBox error={reqError}>
+            <button type="button" onClick={() => void load()}>
+              {t('common.retry')}
+            </button>
+          </ErrorBox>
+        </div>
+      </section>
+    )
+  }
+  if (!r) {
+    return (
+      <section class="doc pane-inner">
+        <p class="empty">
+          <Spinner /> {t('common.loading')}
+        </p>
+      </section>
+    )
+  }
+
+  const zoom = ZOOMS[zoomIdx]!
+  const pageWidth = Math.max(0, Math.floor((boxWidth - 16) * zoom))
+  const dl = deadlineState(r.deadline)
+  const queued = queue.value.items.some((i) => i.request_id === r.id)
+  const pending = r.status === 'pending' && !queued
+  const changedWhileOpen = live && live.status !== 'pending' && req?.status === 'pending'
+
+  return (
+    <section class="doc pane-inner" aria-labelledby="doc-title">
+      <div class="doc-scroll" ref={scroller}>
+        <header class="doc-head">
+          <div class="row wrap gap-s">
+            <UrgencyBadge urgency={r.urgency} />
+            <StatusBadge status={r.status} />
+            {r.deadline && pending && (
+              <span class={`deadline dl-${dl}`}>
+                {dl === 'overdue' ? t('inbox.overdue') : t('inbox.deadline')} {formatDateTime(r.deadline)}
+              </span>
+            )}
+          </div>
+          <h2 id="doc-title">{r.title}</h2>
+          <p class="card-meta">
+            {r.number_symbol ? `${r.number_symbol} · ` : ''}
+            {r.document_type}
+            {doc ? ` · ${t('doc.pageCount', { n: doc.page_count })}` : ''}
+          </p>
+          <p class="card-unit">{r.unit.name}</p>
+          {doc?.cached && <p class="note">{t('doc.cached')}</p>}
+          {queued && <p class="note warn">{t('doc.queued')}</p>}
+        </header>
+        {changedWhileOpen && (
+          <p class="note warn" role="status">
+            {t('doc.changed', { status: t(`status.${live.status}`) })}
+          </p>
+        )}
+        <Meta r={r} doc={doc} />
+        {doc && (
+          <div class="doc-toolbar" role="toolbar" aria-label={t('doc.toolbar')}>
+            <span class="page-indicator" aria-live="polite">
+              {t('doc.pageOf', { n: current, total: doc.page_count })}
+            </span>
+            <div class="row">
+              <button
+                type="button"
+                class="icon-btn"
+                aria-label={t('doc.zoomOut')}
+                title={t('doc.zoomOut')}
+                disabled={zoomIdx === 0}
+                onClick={() => zoomTo(zoomIdx - 1)}
+              >
+                <Icon name="zoomOut" />
+              </button>
+              <span class="zoom-level" aria-label={t('doc.zoomLevel')}>
+                {Math.round(zoom * 100)}%
+              </span>
+              <button
+                type="button"
+                class="icon-btn"
+                aria-label={t('doc.zoomIn')}
+                title={t('doc.zoomIn')}
+                disabled={zoomIdx === ZOOMS.length - 1}
+                onClick={() => zoomTo(zoomIdx + 1)}
+              >
+                <Icon name="zoomIn" />
+              </button>
+              <button
+                type="button"
+                class="icon-btn"
+                aria-label={t('doc.fit')}
+                title={t('doc.fit')}
+                disabled={zoomIdx === 0}
+                onClick={() => zoomTo(0)}
+              >
+                <Icon name="fit" />
+              </button>
+            </div>
+          </div>
+        )}
+        <div class="pages" ref={pagesBox}>
+          {loadingDoc && !doc && (
+            <p class="empty">
+              <Spinner /> {t('doc.opening')}
+            </p>
+          )}
+          {docError && (
+            <ErrorBox error={docError}>
+              <button type="button" onClick={() => void load()}>
+                {t('common.retry')}
+              </button>
+            </ErrorBox>
+          )}
+          {doc &&
+            pageWidth > 0 &&
+            root &&
+            doc.pages.map((size, i) => (
+              <PageImage key={`${i}-${zoomIdx}`} id={id} page={i + 1} size={size} cssWidth={pageWidth} root={root} />
+            ))}
+        </div>
+      </div>
+      {doc && doc.page_count > 1 && <Strip doc={doc} current={current} onPick={goPage} />}
+      {pending && (
+        <div class="action-bar">
+          <button type="button" class="secondary" onClick={() => setSheet('decline')}>
+            <Icon name="decline" />
+            {t('doc.decline')}
+          </button>
+          <button type="button" class="primary" disabled={!doc} onClick={() => setSheet('sign')}>
+            <Icon name="fingerprint" />
+            {t('doc.sign')}
+          </button>
+        </div>
+      )}
+      <SignSheet
+        open={sheet === 'sign'}
+        request={r}
+        doc={doc}
+        onClose={() => setSheet(null)}
+        onSettled={(updated) => {
+          if (updated) {
+            upsert(updated)
+            setReq(updated)
+          }
+        }}
+      />
+      <DeclineSheet
+        open={sheet === 'decline'}
+        request={r}
+        onClose={() => setSheet(null)}
+        onDeclined={(updated) => {
+          upsert(updated)
+          setReq(updated)
+          setSheet(null)
+          navigate({ name: from }, true)
+        }}
+      />
+    </section>
+  )
+}

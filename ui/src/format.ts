@@ -1,0 +1,109 @@
+// Dates, sizes and digests as the app shows them: Vietnamese conventions
+// (dd/MM/yyyy, HH:mm, "ngày 05 tháng 02 năm 2026"), always in +07:00
+// (Asia/Ho_Chi_Minh has had no daylight saving since 1975), whatever the
+// device's own time zone.
+
+import type { Language } from './ipc'
+
+const VN_OFFSET_MS = 7 * 60 * 60 * 1000
+
+export interface VnParts {
+  year: number
+  month: number
+  day: number
+  hour: number
+  minute: number
+}
+
+/** The wall-clock parts of an instant in +07:00, or null for an unreadable date. */
+export function vnParts(iso: string | Date): VnParts | null {
+  const t = typeof iso === 'string' ? Date.parse(iso) : iso.getTime()
+  if (Number.isNaN(t)) return null
+  const d = new Date(t + VN_OFFSET_MS)
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes()
+  }
+}
+
+const two = (n: number) => String(n).padStart(2, '0')
+
+/** `21/11/2026` */
+export function formatDate(iso: string | Date): string {
+  const p = vnParts(iso)
+  return p ? `${two(p.day)}/${two(p.month)}/${p.year}` : '—'
+}
+
+/** `14:05` */
+export function formatTime(iso: string | Date): string {
+  const p = vnParts(iso)
+  return p ? `${two(p.hour)}:${two(p.minute)}` : '—'
+}
+
+/** `21/11/2026 14:05` */
+export function formatDateTime(iso: string | Date): string {
+  const p = vnParts(iso)
+  if (!p) return '—'
+  return `${two(p.day)}/${two(p.month)}/${p.year} ${two(p.hour)}:${two(p.minute)}`
+}
+
+const EN_MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December'
+]
+
+/** The long form. Vietnamese follows Nghị định 30/2020/NĐ-CP: days below 10
+ * and the months 1 and 2 take a leading zero (`ngày 05 tháng 02 năm 2026`,
+ * `ngày 21 tháng 11 năm 2026`, `ngày 09 tháng 3 năm 2026`). */
+export function formatLongDate(iso: string | Date, lang: Language = 'vi'): string {
+  const p = vnParts(iso)
+  if (!p) return '—'
+  if (lang === 'en') return `${p.day} ${EN_MONTHS[p.month - 1]} ${p.year}`
+  const day = p.day < 10 ? two(p.day) : String(p.day)
+  const month = p.month <= 2 ? two(p.month) : String(p.month)
+  return `ngày ${day} tháng ${month} năm ${p.year}`
+}
+
+/** Bytes for people: `1,2 MB` (vi) / `1.2 MB` (en). */
+export function formatBytes(n: number, lang: Language = 'vi'): string {
+  const units = ['B', 'KB', 'MB', 'GB']
+  let v = n
+  let i = 0
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  const s = i === 0 ? String(v) : v >= 100 ? v.toFixed(0) : v.toFixed(1)
+  return `${lang === 'vi' ? s.replace('.', ',') : s} ${units[i]}`
+}
+
+/** The first `n` hex digits of a digest in groups of four: `3f2a 91c0 …`. */
+export function shaPrefix(hex: string, n = 16): string {
+  const h = hex.toLowerCase().slice(0, n)
+  return (h.match(/.{1,4}/g) ?? []).join(' ')
+}
+
+export type DeadlineState = 'none' | 'ok' | 'soon' | 'overdue'
+
+/** Whether a deadline has passed (`overdue`) or falls within a day (`soon`). */
+export function deadlineState(deadline: string | null, now: number = Date.now()): DeadlineState {
+  if (!deadline) return 'none'
+  const t = Date.parse(deadline)
+  if (Number.isNaN(t)) return 'none'
+  if (t < now) return 'overdue'
+  if (t - now < 24 * 60 * 60 * 1000) return 'soon'
+  return 'ok'
+}

@@ -1,0 +1,252 @@
+// Language switch, tablet layout, live updates, deep links, search, pull to
+// refresh, touch targets, dates in +07:00, and the strict-CSP build.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { formatDateTime } from '../../src/format'
+import { expectClean, launch, openApp, PHONE, TABLET } from './harness'
+
+let browser: Browser
+beforeAll(async () => {
+  browser = await launch()
+})
+afterAll(async () => {
+  await browser?.close()
+})
+
+const box = (page: Page, sel: string) =>
+  page.locator(sel).first().evaluate((e) => e.getBoundingClientRect().toJSON() as DOMRect)
+
+describe('language', () => {
+  it('switches to English and back; the Rust side is told', async () => {
+    const app = await openApp(browser, { hash: '#/settings' })
+    const { page } = app
+    await page.getByRole('heading', { name: 'Cài đặt' }).waitFor()
+    await page.getByRole('radio', { name: 'English' }).click()
+    await page.getByRole('heading', { name: 'Settings' }).waitFor()
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('en')
+    expect((await app.mock.calls('set_language'))[0]!.args).toEqual({ language: 'en' })
+    expect(await page.getByRole('navigation', { name: 'Main navigation' }).textContent()).toContain('To sign')
+    await page.getByText('Device and signing key').waitFor()
+    await page.getByRole('link', { name: /To sign/ }).click()
+    await page.getByRole('heading', { name: /Documents to sign/ }).waitFor()
+    await page.locator('.badge.urgency-flash', { hasText: 'Flash' }).waitFor()
+    await page.locator('.badge.urgency-very_urgent', { hasText: 'Very urgent' }).waitFor()
+    await page.getByRole('link', { name: 'Settings' }).click()
+    await page.getByRole('radio', { name: 'Tiếng Việt' }).click()
+    await page.getByRole('heading', { name: 'Cài đặt' }).waitFor()
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('vi')
+    expectClean(app)
+    await app.close()
+  })
+})
+
+describe('layout', () => {
+  it('tablet: list and document side by side', async () => {
+    const app = await openApp(browser, { viewport: TABLET, hash: '#/inbox/req-budget' })
+    const { page } = app
+    await page.getByText('Trang 1/12').waitFor()
+    await page.locator('.inbox .card').first().waitFor()
+    const list = await box(page, '.list-pane')
+    const doc = await box(page, '.detail-pane')
+    expect(list.width).toBeGreaterThan(280)
+    expect(doc.width).toBeGreaterThan(500)
+    expect(list.x + list.width).toBeLessThanOrEqual(doc.x + 1)
+    expect(Math.abs(list.y - doc.y)).toBeLessThan(2)
+    // The navigation is a rail on the left.
+    const nav = await box(page, '.nav')
+    expect(nav.x).toBe(0)
+    expect(nav.height).toBeGreaterThan(700)
+    // Picking another document keeps the list.
+    await page.locator('.card a', { hasText: 'Công điện' }).click()
+    await page.getByText('Trang 1/2').waitFor()
+    expect(await page.locator('.list-pane').isVisible()).toBe(true)
+    expect(await page.locator('.card.active').textContent()).toContain('Công điện')
+    expectClean(app)
+    await app.close()
+  })
+
+  it('phone: one pane at a time, with a back button', async () => {
+    const app = await openApp(browser, { viewport: PHONE })
+    const { page } = app
+    await page.locator('.inbox .card').first().waitFor()
+    expect(await page.locator('.detail-pane').isVisible()).toBe(false)
+    await page.locator('.card a', { hasText: 'Công điện' }).click()
+    await page.getByText('Trang 1/2').waitFor()
+    expect(await page.locator('.list-pane').isVisible()).toBe(false)
+    expect(await page.locator('.nav').isVisible()).toBe(false)
+    await page.getByRole('button', { name: 'Quay lại' }).click()
+    await page.locator('.inbox .card').first().waitFor()
+    expect(await page.locator('.nav').isVisible()).toBe(true)
+    expectClean(app)
+    await app.close()
+  })
+
+  it('every control is at least 48 px in both directions', async () => {
+    const small = (page: Page) =>
+      page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('button, a[href], input, textarea, summary, [role="radio"], [role="tab"]')]
+          .filter((e) => e.offsetParent !== null && !(e instanceof HTMLInputElement && e.type === 'checkbox'))
+          .filter((e) => !document.querySelector('dialog[open]') || e.closest('dialog[open]'))
+          .map((e) => ({ e, r: e.getBoundingClientRect() }))
+          .filter(({ r }) => r.width > 0 && (r.width < 48 || r.height < 48))
+          .map(
+            ({ e, r }) =>
+              `${e.tagName}.${e.className} "${(e.getAttribute('aria-label') ?? e.textContent ?? '').trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`
+          )
+      )
+    for (const viewport of [PHONE, TABLET]) {
+      const app = await openApp(browser, { viewport })
+      const { page } = app
+      for (const hash of ['#/inbox', '#/history', '#/settings', '#/inbox/req-budget']) {
+        await page.evaluate((h) => (location.hash = h), hash)
+        await page.waitForTimeout(400)
+        expect(await small(page), `${hash} at ${viewport.width}px`).toEqual([])
+      }
+      await page.getByRole('button', { name: 'Ký số' }).click()
+      await page.getByRole('dialog').waitFor()
+      expect(await small(page), `sign sheet at ${viewport.width}px`).toEqual([])
+      await page.keyboard.press('Escape')
+      await page.getByRole('button', { name: 'Trả lại' }).click()
+      await page.getByRole('dialog').waitFor()
+      expect(await small(page), `decline sheet at ${viewport.width}px`).toEqual([])
+      expectClean(app)
+      await app.close()
+      const first = await openApp(browser, { viewport, scenario: 'fresh' })
+      await first.page.getByRole('button', { name: 'Tiếp tục' }).waitFor()
+      expect(await small(first.page), `first run at ${viewport.width}px`).toEqual([])
+      await first.page.getByRole('tab', { name: 'Dán mã QR' }).click()
+      expect(await small(first.page), `first run (QR) at ${viewport.width}px`).toEqual([])
+      expectClean(first)
+      await first.close()
+    }
+  })
+})
+
+describe('inbox', () => {
+  it('live updates, a new document highlighted', async () => {
+    const app = await openApp(browser)
+    const { page } = app
+    await page.locator('.inbox .card').first().waitFor()
+    expect(await page.locator('.inbox .card').count()).toBe(5)
+    await app.mock.arrive()
+    const card = page.locator('.inbox .card', { hasText: 'Quyết định khen thưởng' })
+    await card.waitFor()
+    expect(await card.locator('.badge.new').textContent()).toBe('Mới')
+    await page.getByText('Văn bản mới: Quyết định khen thưởng', { exact: false }).first().waitFor()
+    expect(await page.locator('.inbox .card').count()).toBe(6)
+    // Most urgent first: after the flash one.
+    const titles = await page.locator('.inbox .card-title').allTextContents()
+    expect(titles[1]).toContain('Quyết định khen thưởng')
+    expectClean(app)
+    await app.close()
+  })
+
+  it('a request withdrawn while it is read can no longer be signed', async () => {
+    const app = await openApp(browser, { hash: '#/inbox/req-flash' })
+    const { page } = app
+    await page.getByText('Trang 1/2').waitFor()
+    await app.mock.changeStatus('req-flash', 'cancelled')
+    await page.getByText('Văn bản vừa chuyển sang trạng thái: Đã thu hồi.').waitFor()
+    expect(await page.getByRole('button', { name: 'Ký số' }).count()).toBe(0)
+    expectClean(app)
+    await app.close()
+  })
+
+  it('opens the document of a deep link (kyso://request/ID)', async () => {
+    const app = await openApp(browser)
+    const { page } = app
+    await page.locator('.inbox .card').first().waitFor()
+    await app.mock.openRequest('req-digital')
+    await page.getByRole('heading', { name: 'Tờ trình về việc thành lập Trung tâm Chuyển đổi số tỉnh' }).waitFor()
+    expect(await page.evaluate(() => location.hash)).toBe('#/inbox/req-digital')
+    expectClean(app)
+    await app.close()
+  })
+
+  it('searches without diacritics and by number/symbol', async () => {
+    const app = await openApp(browser)
+    const { page } = app
+    await page.locator('.inbox .card').first().waitFor()
+    const search = page.getByRole('searchbox', { name: 'Tìm theo trích yếu, số ký hiệu, đơn vị' })
+    await search.fill('cong dien bao')
+    await page.waitForFunction(() => document.querySelectorAll('.inbox .card').length === 1)
+    await search.fill('skhcn')
+    await page.waitForFunction(() => document.querySelectorAll('.inbox .card').length === 1)
+    expect(await page.locator('.inbox .card').textContent()).toContain('87/TTr-SKHCN')
+    await search.fill('không có văn bản này')
+    await page.getByText('Không tìm thấy văn bản phù hợp.').waitFor()
+    expectClean(app)
+    await app.close()
+  })
+
+  it('pull to refresh', async () => {
+    const app = await openApp(browser, { touch: true })
+    const { page } = app
+    await page.locator('.inbox .card').first().waitFor()
+    const before = (await app.mock.calls('inbox')).length
+    await page.evaluate(() => {
+      const el = document.querySelector('.list-scroll')!
+      const t = (y: number) => new Touch({ identifier: 1, target: el, clientX: 200, clientY: y })
+      el.dispatchEvent(new TouchEvent('touchstart', { touches: [t(200)], bubbles: true }))
+      for (const y of [230, 260, 290, 320]) el.dispatchEvent(new TouchEvent('touchmove', { touches: [t(y)], bubbles: true }))
+      el.dispatchEvent(new TouchEvent('touchend', { touches: [], bubbles: true }))
+    })
+    await page.waitForFunction(
+      (n) => window.__kysoMock.calls.filter((c) => c.cmd === 'inbox').length > n,
+      before
+    )
+    expectClean(app)
+    await app.close()
+  })
+
+  it('an expired session goes back to login', async () => {
+    const app = await openApp(browser)
+    const { page } = app
+    await page.locator('.inbox .card').first().waitFor()
+    await app.mock.failNext('inbox', 'unauthorized')
+    await page.getByRole('button', { name: 'Làm mới' }).click()
+    await page.getByRole('heading', { name: 'Đăng nhập' }).waitFor()
+    expectClean(app)
+    await app.close()
+  })
+
+  it('shows times in +07:00 whatever the device time zone', async () => {
+    const app = await openApp(browser)
+    const { page } = app
+    await page.locator('.inbox .card').first().waitFor()
+    const deadline = await page.evaluate(
+      async () =>
+        ((await (window as any).__TAURI_INTERNALS__.invoke('request', { id: 'req-flash' })) as { deadline: string })
+          .deadline
+    )
+    const shown = await page.locator('.inbox .card', { hasText: 'Công điện' }).locator('.deadline').textContent()
+    expect(shown).toBe(`Hạn ${formatDateTime(deadline)}`)
+    const utcHour = new Date(deadline).getUTCHours()
+    expect(Number(shown!.slice(-5, -3))).toBe((utcHour + 7) % 24)
+    expectClean(app)
+    await app.close()
+  })
+})
+
+describe('build', () => {
+  it('has no inline script and no eval (strict CSP); the app build has no mock', () => {
+    for (const dir of ['dist-e2e', 'dist'].filter((d) => existsSync(`${d}/index.html`))) {
+      const html = readFileSync(`${dir}/index.html`, 'utf8')
+      const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)]
+      expect(scripts.length).toBeGreaterThan(0)
+      for (const [, attrs, body] of scripts) {
+        expect(attrs).toMatch(/\bsrc=/)
+        expect(body!.trim()).toBe('')
+      }
+      expect(html).not.toMatch(/\sstyle=|\son[a-z]+=/i)
+      for (const f of readdirSync(`${dir}/assets`).filter((f) => f.endsWith('.js'))) {
+        const js = readFileSync(`${dir}/assets/${f}`, 'utf8')
+        expect(js, f).not.toMatch(/\beval\(|new Function\(/)
+        expect(js, f).not.toMatch(/https?:\/\/(?!ipc\.localhost|www\.w3\.org)[a-z0-9.-]+\.[a-z]{2,}\/[^"'\s]*\.(?:js|css|woff2?)/i)
+        if (dir === 'dist') expect(js, f).not.toMatch(/__kysoMock|shouldMockEvents/)
+      }
+    }
+  })
+})

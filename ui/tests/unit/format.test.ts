@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest'
+import {
+  deadlineState,
+  formatBytes,
+  formatDate,
+  formatDateTime,
+  formatLongDate,
+  formatTime,
+  shaPrefix,
+  vnParts
+} from '../../src/format'
+
+describe('dates in +07:00', () => {
+  it('moves UTC instants to Vietnam wall-clock time', () => {
+    // 17:30 UTC on 20 Nov is 00:30 on 21 Nov in Hà Nội.
+    expect(formatDate('2026-11-20T17:30:00Z')).toBe('21/11/2026')
+    expect(formatTime('2026-11-20T17:30:00Z')).toBe('00:30')
+    expect(formatDateTime('2026-11-20T17:30:00Z')).toBe('21/11/2026 00:30')
+    expect(formatDateTime('2026-11-21T09:05:00+07:00')).toBe('21/11/2026 09:05')
+    expect(formatDateTime('2026-12-31T23:59:00+01:00')).toBe('01/01/2027 05:59')
+  })
+
+  it('does not depend on the device time zone', () => {
+    const p = vnParts(new Date(Date.UTC(2026, 0, 1, 0, 0)))
+    expect(p).toEqual({ year: 2026, month: 1, day: 1, hour: 7, minute: 0 })
+  })
+
+  it('writes the long form as Nghị định 30 asks', () => {
+    expect(formatLongDate('2026-11-21T03:00:00Z')).toBe('ngày 21 tháng 11 năm 2026')
+    expect(formatLongDate('2026-02-05T03:00:00Z')).toBe('ngày 05 tháng 02 năm 2026')
+    expect(formatLongDate('2026-01-31T03:00:00Z')).toBe('ngày 31 tháng 01 năm 2026')
+    expect(formatLongDate('2026-03-09T03:00:00Z')).toBe('ngày 09 tháng 3 năm 2026')
+    expect(formatLongDate('2026-10-10T03:00:00Z')).toBe('ngày 10 tháng 10 năm 2026')
+    expect(formatLongDate('2026-11-21T03:00:00Z', 'en')).toBe('21 November 2026')
+  })
+
+  it('shows a dash for what is not a date', () => {
+    expect(formatDate('hôm qua')).toBe('—')
+    expect(formatDateTime('')).toBe('—')
+    expect(formatLongDate('x')).toBe('—')
+  })
+})
+
+describe('deadlines', () => {
+  const now = Date.parse('2026-11-21T00:00:00Z')
+  it('tells overdue, soon and ok apart', () => {
+    expect(deadlineState(null, now)).toBe('none')
+    expect(deadlineState('2026-11-20T23:00:00Z', now)).toBe('overdue')
+    expect(deadlineState('2026-11-21T05:00:00Z', now)).toBe('soon')
+    expect(deadlineState('2026-11-23T05:00:00Z', now)).toBe('ok')
+  })
+})
+
+describe('sizes and digests', () => {
+  it('uses a decimal comma in Vietnamese', () => {
+    expect(formatBytes(512)).toBe('512 B')
+    expect(formatBytes(1536)).toBe('1,5 KB')
+    expect(formatBytes(1536, 'en')).toBe('1.5 KB')
+    expect(formatBytes(2.5 * 1024 * 1024)).toBe('2,5 MB')
+    expect(formatBytes(150 * 1024 * 1024)).toBe('150 MB')
+  })
+
+  it('groups a SHA-256 prefix by four', () => {
+    expect(shaPrefix('3F2A91C0DEADBEEF0123456789abcdef')).toBe('3f2a 91c0 dead beef')
+    expect(shaPrefix('abcdef', 8)).toBe('abcd ef')
+  })
+})
