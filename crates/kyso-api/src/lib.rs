@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+mod incoming;
+pub use incoming::{EdxmlStatus, Incoming, IncomingStatusChange, IncomingWithHistory, NewIncoming};
+
 /// The closed set of error codes (`{ code, message }` on every error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -111,6 +114,7 @@ pub struct User {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NewUser {
     /// Login name.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     pub username: String,
     /// Họ và tên.
     pub full_name: String,
@@ -122,6 +126,7 @@ pub struct NewUser {
     /// Unit.
     pub unit_id: String,
     /// Initial password.
+    #[schema(min_length = 8)]
     pub password: String,
 }
 
@@ -140,6 +145,7 @@ pub struct Unit {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NewUnit {
     /// Tên đơn vị.
+    #[schema(min_length = 1, max_length = 300, pattern = "\\S")]
     pub name: String,
     /// Parent unit.
     pub parent_id: Option<String>,
@@ -172,16 +178,19 @@ pub struct Placement {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DraftMetadata {
     /// Trích yếu / title.
+    #[schema(min_length = 1, pattern = "\\S")]
     pub title: String,
     /// Số, ký hiệu (number/symbol), when already known.
     #[serde(default)]
     pub number_symbol: Option<String>,
     /// Loại văn bản: quyết định, công văn, tờ trình, giấy mời…
+    #[schema(min_length = 1, pattern = "\\S")]
     pub document_type: String,
     /// Độ khẩn.
     pub urgency: Urgency,
     /// Deadline (RFC 3339).
     #[serde(default)]
+    #[schema(format = DateTime)]
     pub deadline: Option<String>,
     /// Username of the leader who must sign.
     pub signer: String,
@@ -193,8 +202,25 @@ pub struct DraftMetadata {
     pub external_id: Option<String>,
     /// Where status changes are POSTed (HMAC-signed).
     #[serde(default)]
+    #[schema(pattern = "^https?://")]
     pub callback_url: Option<String>,
 }
+
+/// `POST /api/v1/requests`: the draft as `multipart/form-data` (OpenAPI only;
+/// the gateway reads the parts as they stream in).
+#[derive(Debug, Clone, ToSchema)]
+pub struct DraftUpload {
+    /// The PDF to sign.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/pdf")]
+    pub file: Vec<u8>,
+    /// What the draft is and who signs it, as JSON.
+    pub metadata: DraftMetadata,
+}
+
+/// A PDF document, as a request or response body (`application/pdf`).
+#[derive(Debug, Clone, ToSchema)]
+#[schema(value_type = String, format = Binary, content_media_type = "application/pdf")]
+pub struct PdfDocument(pub Vec<u8>);
 
 /// State of a signing request (DESIGN.md §4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -313,6 +339,7 @@ pub struct RequestWithHistory {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DeclineRequest {
     /// Lý do trả lại.
+    #[schema(min_length = 1, max_length = 2000, pattern = "\\S")]
     pub reason: String,
 }
 
@@ -428,6 +455,7 @@ pub struct IntegratorKeyCreated {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NewIntegratorKey {
     /// A name for the document system.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
 }
 
@@ -479,6 +507,26 @@ pub struct RequestEvent {
     pub status: RequestStatus,
     /// Its urgency.
     pub urgency: Urgency,
+}
+
+/// One Server-Sent Event of `GET /api/v1/device/events` as the event stream
+/// carries it (`event: request`, then `data:` with a [`RequestEvent`] as
+/// JSON): the OpenAPI schema of each event in the stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RequestEventMessage {
+    /// The event type.
+    pub event: RequestEventType,
+    /// A [`RequestEvent`], as JSON.
+    #[schema(content_media_type = "application/json")]
+    pub data: String,
+}
+
+/// The types of event on `GET /api/v1/device/events`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestEventType {
+    /// A request addressed to the user appeared or changed.
+    Request,
 }
 
 #[cfg(test)]

@@ -57,6 +57,15 @@ impl AppError {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "not found")
     }
 
+    /// 405: the path exists, the method does not (a malformed request).
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::BadRequest,
+            "this path does not take that method",
+        )
+    }
+
     /// 409.
     pub fn conflict(m: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, ErrorCode::Conflict, m)
@@ -97,6 +106,38 @@ impl AppError {
         )
     }
 }
+
+/// What one of axum's extractors refused (a body that is not the JSON it
+/// should be, a missing `Content-Type`, a path that is not UTF-8, a broken
+/// multipart stream, a body over the limit), as the one error shape: 413
+/// stays 413 (`payload_too_large`), anything else is 400 (`bad_request`) with
+/// axum's explanation. Extractors only read the request, so even what axum
+/// calls a 500 (a multipart stream that broke off) is the request's fault.
+fn rejected(status: StatusCode, reason: String) -> AppError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::too_large(reason)
+    } else {
+        AppError::bad_request(reason)
+    }
+}
+
+macro_rules! from_rejections {
+    ($($rejection:ty),* $(,)?) => {
+        $(impl From<$rejection> for AppError {
+            fn from(r: $rejection) -> Self {
+                rejected(r.status(), r.body_text())
+            }
+        })*
+    };
+}
+
+from_rejections!(
+    axum::extract::rejection::JsonRejection,
+    axum::extract::rejection::PathRejection,
+    axum::extract::rejection::BytesRejection,
+    axum::extract::multipart::MultipartRejection,
+    axum::extract::multipart::MultipartError,
+);
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {

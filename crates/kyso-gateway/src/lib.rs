@@ -9,6 +9,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod incoming;
 pub mod outbox;
 pub mod requests;
 pub mod routes;

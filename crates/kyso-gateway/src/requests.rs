@@ -123,13 +123,39 @@ pub async fn inbox(db: &Db, signer_id: &str) -> AppResult<Vec<SigningRequest>> {
 /// The request with its history.
 pub async fn with_history(db: &Db, id: &str) -> AppResult<RequestWithHistory> {
     let request = get(db, id).await?;
-    let rows = sqlx::query(&db.sql(
-        "SELECT at, actor, action, detail FROM request_events WHERE request_id = ? ORDER BY seq",
-    ))
+    let history = history(db, Subject::Request, id).await?;
+    Ok(RequestWithHistory { request, history })
+}
+
+/// What a history belongs to: a signing request or an incoming document.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject {
+    /// `requests`, history in `request_events`.
+    Request,
+    /// `incoming`, history in `incoming_events`.
+    Incoming,
+}
+
+impl Subject {
+    /// (history table, its key column, audit subject prefix)
+    fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Subject::Request => ("request_events", "request_id", "request"),
+            Subject::Incoming => ("incoming_events", "incoming_id", "incoming"),
+        }
+    }
+}
+
+/// The history of `id`, oldest first.
+pub async fn history(db: &Db, subject: Subject, id: &str) -> AppResult<Vec<HistoryEntry>> {
+    let (table, key, _) = subject.names();
+    let rows = sqlx::query(&db.sql(&format!(
+        "SELECT at, actor, action, detail FROM {table} WHERE {key} = ? ORDER BY seq"
+    )))
     .bind(id)
     .fetch_all(db.pool())
     .await?;
-    let history = rows
+    Ok(rows
         .iter()
         .map(|r| {
             Ok(HistoryEntry {
@@ -139,8 +165,7 @@ pub async fn with_history(db: &Db, id: &str) -> AppResult<RequestWithHistory> {
                 detail: r.try_get(3)?,
             })
         })
-        .collect::<Result<_, sqlx::Error>>()?;
-    Ok(RequestWithHistory { request, history })
+        .collect::<Result<_, sqlx::Error>>()?)
 }
 
 /// Adds a history entry and the matching audit entry.
@@ -152,18 +177,41 @@ pub async fn record(
     action: &str,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
+    record_for(
+        state,
+        tx,
+        Subject::Request,
+        request_id,
+        actor,
+        action,
+        detail,
+    )
+    .await
+}
+
+/// Adds a history entry of `subject` `id` and the matching audit entry.
+pub async fn record_for(
+    state: &AppState,
+    tx: &mut Transaction<'static, Any>,
+    subject: Subject,
+    id: &str,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    let (table, key, prefix) = subject.names();
     let db = &state.db;
     let at = state.now();
-    let seq: i64 = sqlx::query(&db.sql("SELECT COUNT(*) FROM request_events WHERE request_id = ?"))
-        .bind(request_id)
+    let seq: i64 = sqlx::query(&db.sql(&format!("SELECT COUNT(*) FROM {table} WHERE {key} = ?")))
+        .bind(id)
         .fetch_one(&mut **tx)
         .await?
         .try_get(0)?;
-    sqlx::query(&db.sql(
-        "INSERT INTO request_events (id, request_id, seq, at, actor, action, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    ))
+    sqlx::query(&db.sql(&format!(
+        "INSERT INTO {table} (id, {key}, seq, at, actor, action, detail) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    )))
     .bind(uuid::Uuid::new_v4().to_string())
-    .bind(request_id)
+    .bind(id)
     .bind(seq + 1)
     .bind(&at)
     .bind(actor)
@@ -177,7 +225,7 @@ pub async fn record(
         &at,
         actor,
         action,
-        &format!("request:{request_id}"),
+        &format!("{prefix}:{id}"),
         detail,
     )
     .await

@@ -1,7 +1,7 @@
 //! `/admin/*`: administrators only.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kyso_api::{
     AuditEntry, Device, IntegratorKeyCreated, NewIntegratorKey, NewUnit, NewUser, Role, Unit, User,
@@ -10,6 +10,7 @@ use kyso_api::{
 use crate::admin;
 use crate::auth::Caller;
 use crate::error::AppResult;
+use crate::routes::{JsonBody, PathParam};
 use crate::state::AppState;
 
 fn admin_name(caller: &Caller) -> AppResult<String> {
@@ -18,7 +19,7 @@ fn admin_name(caller: &Caller) -> AppResult<String> {
 
 /// Units.
 #[utoipa::path(get, path = "/api/v1/admin/units", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, body = [Unit]), (status = 401, body = kyso_api::ErrorBody), (status = 403, body = kyso_api::ErrorBody)))]
+    responses((status = 200, description = "Every unit", body = [Unit])))]
 pub async fn units(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Vec<Unit>>> {
     admin_name(&caller)?;
     admin::units(&state).await.map(Json)
@@ -26,11 +27,12 @@ pub async fn units(State(state): State<AppState>, caller: Caller) -> AppResult<J
 
 /// Creates a unit.
 #[utoipa::path(post, path = "/api/v1/admin/units", tag = "admin", security(("bearer" = [])), request_body = NewUnit,
-    responses((status = 201, body = Unit), (status = 400, body = kyso_api::ErrorBody), (status = 403, body = kyso_api::ErrorBody)))]
+    responses((status = 201, description = "The new unit", body = Unit),
+        (status = 400, description = "No name, or the parent unit does not exist", body = kyso_api::ErrorBody)))]
 pub async fn create_unit(
     State(state): State<AppState>,
     caller: Caller,
-    Json(u): Json<NewUnit>,
+    JsonBody(u): JsonBody<NewUnit>,
 ) -> AppResult<(StatusCode, Json<Unit>)> {
     let who = admin_name(&caller)?;
     Ok((
@@ -41,7 +43,7 @@ pub async fn create_unit(
 
 /// Users.
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, body = [User]), (status = 403, body = kyso_api::ErrorBody)))]
+    responses((status = 200, description = "Every user", body = [User])))]
 pub async fn users(State(state): State<AppState>, caller: Caller) -> AppResult<Json<Vec<User>>> {
     admin_name(&caller)?;
     admin::users(&state).await.map(Json)
@@ -49,11 +51,13 @@ pub async fn users(State(state): State<AppState>, caller: Caller) -> AppResult<J
 
 /// Creates a user.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", security(("bearer" = [])), request_body = NewUser,
-    responses((status = 201, body = User), (status = 400, body = kyso_api::ErrorBody), (status = 403, body = kyso_api::ErrorBody), (status = 409, body = kyso_api::ErrorBody)))]
+    responses((status = 201, description = "The new user", body = User),
+        (status = 400, description = "Bad user name, short password or unknown unit", body = kyso_api::ErrorBody),
+        (status = 409, description = "A user with that name exists", body = kyso_api::ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
-    Json(u): Json<NewUser>,
+    JsonBody(u): JsonBody<NewUser>,
 ) -> AppResult<(StatusCode, Json<User>)> {
     let who = admin_name(&caller)?;
     Ok((
@@ -64,11 +68,12 @@ pub async fn create_user(
 
 /// Creates an integrator key (shown once).
 #[utoipa::path(post, path = "/api/v1/admin/integrator-keys", tag = "admin", security(("bearer" = [])), request_body = NewIntegratorKey,
-    responses((status = 201, body = IntegratorKeyCreated), (status = 400, body = kyso_api::ErrorBody), (status = 403, body = kyso_api::ErrorBody)))]
+    responses((status = 201, description = "The key, shown once", body = IntegratorKeyCreated),
+        (status = 400, description = "No name", body = kyso_api::ErrorBody)))]
 pub async fn create_key(
     State(state): State<AppState>,
     caller: Caller,
-    Json(k): Json<NewIntegratorKey>,
+    JsonBody(k): JsonBody<NewIntegratorKey>,
 ) -> AppResult<(StatusCode, Json<IntegratorKeyCreated>)> {
     let who = admin_name(&caller)?;
     Ok((
@@ -79,7 +84,7 @@ pub async fn create_key(
 
 /// Devices.
 #[utoipa::path(get, path = "/api/v1/admin/devices", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, body = [Device]), (status = 403, body = kyso_api::ErrorBody)))]
+    responses((status = 200, description = "Every device", body = [Device])))]
 pub async fn devices(
     State(state): State<AppState>,
     caller: Caller,
@@ -90,11 +95,12 @@ pub async fn devices(
 
 /// Revokes a device at once.
 #[utoipa::path(post, path = "/api/v1/admin/devices/{id}/revoke", tag = "admin", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 204), (status = 403, body = kyso_api::ErrorBody), (status = 404, body = kyso_api::ErrorBody)))]
+    responses((status = 204, description = "Revoked"),
+        (status = 404, description = "No such active device", body = kyso_api::ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> AppResult<StatusCode> {
     let who = admin_name(&caller)?;
     admin::revoke_device(&state, &who, &id).await?;
@@ -103,7 +109,7 @@ pub async fn revoke(
 
 /// The whole audit log.
 #[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", security(("bearer" = [])),
-    responses((status = 200, body = [AuditEntry]), (status = 403, body = kyso_api::ErrorBody)))]
+    responses((status = 200, description = "The audit chain, oldest first", body = [AuditEntry])))]
 pub async fn audit(
     State(state): State<AppState>,
     caller: Caller,
@@ -113,7 +119,7 @@ pub async fn audit(
 }
 
 /// The device CA certificate (PEM), for verifiers' trust stores.
-#[utoipa::path(get, path = "/api/v1/ca", tag = "public", responses((status = 200, content_type = "application/x-pem-file")))]
+#[utoipa::path(get, path = "/api/v1/ca", tag = "public", responses((status = 200, description = "The device CA certificate", body = String, content_type = "application/x-pem-file")))]
 pub async fn ca(
     State(state): State<AppState>,
 ) -> AppResult<([(axum::http::HeaderName, &'static str); 1], String)> {

@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use crate::auth::{Caller, SESSION_PREFIX, new_secret, secret_hash, verify_password};
 use crate::error::{AppError, AppResult};
+use crate::routes::JsonBody;
 use crate::state::AppState;
 
 /// A PHC hash that no password matches, checked for unknown users so the
@@ -15,10 +16,12 @@ const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$
 
 /// Logs in with a user name and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest, tag = "auth",
-    responses((status = 200, body = LoginResponse), (status = 401, body = kyso_api::ErrorBody), (status = 429, body = kyso_api::ErrorBody)))]
+    responses((status = 200, description = "A new session", body = LoginResponse),
+        (status = 401, description = "Unknown user or wrong password", body = kyso_api::ErrorBody),
+        (status = 429, description = "Too many failed attempts for this user name", body = kyso_api::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    Json(req): Json<LoginRequest>,
+    JsonBody(req): JsonBody<LoginRequest>,
 ) -> AppResult<Json<LoginResponse>> {
     if !state.limiter.allowed(&req.username) {
         return Err(AppError::rate_limited());
@@ -80,7 +83,7 @@ pub async fn login(
 
 /// Ends the caller's session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = kyso_api::ErrorBody)))]
+    responses((status = 204, description = "The session is over")))]
 pub async fn logout(
     State(state): State<AppState>,
     caller: Caller,
@@ -104,7 +107,7 @@ pub async fn logout(
 
 /// Who the caller is.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", security(("bearer" = [])),
-    responses((status = 200, body = User), (status = 401, body = kyso_api::ErrorBody), (status = 403, body = kyso_api::ErrorBody)))]
+    responses((status = 200, description = "The signed-in person", body = User)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> AppResult<Json<User>> {
     let u = caller.user()?;
     crate::routes::user_by_id(&state, &u.id).await.map(Json)

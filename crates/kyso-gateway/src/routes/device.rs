@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -28,6 +29,7 @@ use tokio_stream::wrappers::BroadcastStream;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::requests;
+use crate::routes::{JsonBody, PathParam};
 use crate::state::AppState;
 use crate::store::{hex, unhex};
 
@@ -37,7 +39,7 @@ fn leader(caller: &Caller) -> AppResult<&crate::auth::CallerUser> {
 
 /// A fresh enrollment challenge (also the attestation challenge).
 #[utoipa::path(get, path = "/api/v1/device/enroll/nonce", tag = "device", security(("bearer" = [])),
-    responses((status = 200, body = EnrollNonce), (status = 401, body = kyso_api::ErrorBody), (status = 403, body = kyso_api::ErrorBody)))]
+    responses((status = 200, description = "A challenge, valid for ten minutes", body = EnrollNonce)))]
 pub async fn enroll_nonce(
     State(state): State<AppState>,
     caller: Caller,
@@ -67,11 +69,12 @@ pub async fn enroll_nonce(
 /// Enrolls a device key: checks the challenge and the CSR, issues a
 /// certificate from the device CA and records the device.
 #[utoipa::path(post, path = "/api/v1/device/enroll", tag = "device", security(("bearer" = [])), request_body = EnrollRequest,
-    responses((status = 201, body = EnrollResponse), (status = 400, body = kyso_api::ErrorBody), (status = 401, body = kyso_api::ErrorBody)))]
+    responses((status = 201, description = "The device's certificate chain", body = EnrollResponse),
+        (status = 400, description = "Bad CSR, or the challenge is unknown, used or expired", body = kyso_api::ErrorBody)))]
 pub async fn enroll(
     State(state): State<AppState>,
     caller: Caller,
-    Json(req): Json<EnrollRequest>,
+    JsonBody(req): JsonBody<EnrollRequest>,
 ) -> AppResult<(StatusCode, Json<EnrollResponse>)> {
     let u = caller.user()?.clone();
     let db = &state.db;
@@ -151,7 +154,7 @@ pub async fn enroll(
 
 /// Requests waiting for the caller's signature.
 #[utoipa::path(get, path = "/api/v1/device/inbox", tag = "device", security(("bearer" = [])),
-    responses((status = 200, body = [SigningRequest]), (status = 401, body = kyso_api::ErrorBody), (status = 403, body = kyso_api::ErrorBody)))]
+    responses((status = 200, description = "Pending requests, most urgent and oldest first", body = [SigningRequest])))]
 pub async fn inbox(
     State(state): State<AppState>,
     caller: Caller,
@@ -172,22 +175,25 @@ async fn mine(state: &AppState, caller: &Caller, id: &str) -> AppResult<SigningR
 
 /// One request addressed to the caller.
 #[utoipa::path(get, path = "/api/v1/device/requests/{id}", tag = "device", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = SigningRequest), (status = 404, body = kyso_api::ErrorBody)))]
+    operation_id = "get_device_request",
+    responses((status = 200, description = "The request", body = SigningRequest), (status = 404, description = "No such request addressed to the caller", body = kyso_api::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> AppResult<Json<SigningRequest>> {
     mine(&state, &caller, &id).await.map(Json)
 }
 
 /// The document to sign (the issued bytes, exactly).
 #[utoipa::path(get, path = "/api/v1/device/requests/{id}/document", tag = "device", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, content_type = "application/pdf"), (status = 404, body = kyso_api::ErrorBody)))]
+    responses((status = 200, description = "The issued PDF", body = kyso_api::PdfDocument, content_type = "application/pdf",
+            headers(("X-Content-SHA256" = String, description = "SHA-256 of the PDF, hex"))),
+        (status = 404, description = "No such request addressed to the caller", body = kyso_api::ErrorBody)))]
 pub async fn document(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> AppResult<Response> {
     let r = mine(&state, &caller, &id).await?;
     crate::routes::integrator::pdf_response(&state, &r.document_sha256)
@@ -195,11 +201,14 @@ pub async fn document(
 
 /// The signed PDF of a request addressed to the caller.
 #[utoipa::path(get, path = "/api/v1/device/requests/{id}/signed", tag = "device", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, content_type = "application/pdf"), (status = 404, body = kyso_api::ErrorBody), (status = 409, body = kyso_api::ErrorBody)))]
+    responses((status = 200, description = "The signed PDF", body = kyso_api::PdfDocument, content_type = "application/pdf",
+            headers(("X-Content-SHA256" = String, description = "SHA-256 of the PDF, hex"))),
+        (status = 404, description = "No such request addressed to the caller", body = kyso_api::ErrorBody),
+        (status = 409, description = "The request is not signed", body = kyso_api::ErrorBody)))]
 pub async fn signed_document(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> AppResult<Response> {
     let r = mine(&state, &caller, &id).await?;
     let sha = r
@@ -213,17 +222,22 @@ pub async fn signed_document(
 /// signer is a live device of this leader.
 #[utoipa::path(post, path = "/api/v1/device/requests/{id}/signed", tag = "device", security(("bearer" = [])), params(("id" = String, Path),
         ("Idempotency-Key" = String, Header, description = "one key per signing attempt; a retry with the same key gets the same answer")),
-    request_body(content_type = "application/pdf", content = Vec<u8>),
-    responses((status = 200, body = SigningRequest), (status = 400, body = kyso_api::ErrorBody), (status = 404, body = kyso_api::ErrorBody),
-        (status = 409, body = kyso_api::ErrorBody), (status = 413, body = kyso_api::ErrorBody), (status = 422, body = kyso_api::ErrorBody)))]
+    request_body(content_type = "application/pdf", content = kyso_api::PdfDocument, description = "The issued PDF with the leader's signature added"),
+    responses((status = 200, description = "The request, signed", body = SigningRequest),
+        (status = 400, description = "No or bad `Idempotency-Key`", body = kyso_api::ErrorBody),
+        (status = 404, description = "No such request addressed to the caller", body = kyso_api::ErrorBody),
+        (status = 409, description = "The request is no longer pending, or the key was used for another request", body = kyso_api::ErrorBody),
+        (status = 422, description = "The upload does not verify, or its signer is not an active device of the caller; \
+            the body also has the verifier's `report`", body = kyso_api::ErrorBody)))]
 pub async fn upload_signed(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> AppResult<Response> {
     let u = leader(&caller)?.clone();
+    let body = body?;
     let key = headers
         .get("Idempotency-Key")
         .and_then(|v| v.to_str().ok())
@@ -373,13 +387,16 @@ fn json_response(status: StatusCode, body: String) -> AppResult<Response> {
 
 /// Returns a request to the document system with a reason.
 #[utoipa::path(post, path = "/api/v1/device/requests/{id}/decline", tag = "device", security(("bearer" = [])), params(("id" = String, Path)),
-    request_body = DeclineRequest, responses((status = 200, body = SigningRequest), (status = 400, body = kyso_api::ErrorBody),
-        (status = 404, body = kyso_api::ErrorBody), (status = 409, body = kyso_api::ErrorBody)))]
+    request_body = DeclineRequest,
+    responses((status = 200, description = "The request, declined", body = SigningRequest),
+        (status = 400, description = "No reason, or one over 2000 characters", body = kyso_api::ErrorBody),
+        (status = 404, description = "No such request addressed to the caller", body = kyso_api::ErrorBody),
+        (status = 409, description = "The request is no longer pending", body = kyso_api::ErrorBody)))]
 pub async fn decline(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
-    Json(req): Json<DeclineRequest>,
+    PathParam(id): PathParam<String>,
+    JsonBody(req): JsonBody<DeclineRequest>,
 ) -> AppResult<Json<SigningRequest>> {
     let u = leader(&caller)?.clone();
     let reason = req.reason.trim();
@@ -397,7 +414,8 @@ pub async fn decline(
 
 /// Live changes to the caller's requests (Server-Sent Events, `event: request`).
 #[utoipa::path(get, path = "/api/v1/device/events", tag = "device", security(("bearer" = [])),
-    responses((status = 200, content_type = "text/event-stream"), (status = 401, body = kyso_api::ErrorBody)))]
+    responses((status = 200, description = "`event: request` with a RequestEvent as JSON data, until the client leaves",
+        body = kyso_api::RequestEventMessage, content_type = "text/event-stream")))]
 pub async fn events(
     State(state): State<AppState>,
     caller: Caller,

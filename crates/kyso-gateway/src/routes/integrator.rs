@@ -3,7 +3,8 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use kyso_api::{DraftMetadata, RequestStatus, RequestWithHistory, SigningRequest};
@@ -12,42 +13,35 @@ use sqlx::Row;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 use crate::requests;
+use crate::routes::PathParam;
 use crate::state::AppState;
 
 /// Submits a draft for signature: multipart with `file` (the PDF) and `metadata` (JSON).
 #[utoipa::path(post, path = "/api/v1/requests", tag = "integrator", security(("bearer" = [])),
-    request_body(content_type = "multipart/form-data", description = "`file`: the PDF; `metadata`: DraftMetadata as JSON"),
-    responses((status = 201, body = SigningRequest), (status = 400, body = kyso_api::ErrorBody), (status = 401, body = kyso_api::ErrorBody),
-        (status = 403, body = kyso_api::ErrorBody), (status = 413, body = kyso_api::ErrorBody)))]
+    request_body(description = "`file`: the PDF; `metadata`: DraftMetadata as JSON",
+        content((kyso_api::DraftUpload = "multipart/form-data",
+            encoding(("file" = (content_type = "application/pdf")), ("metadata" = (content_type = "application/json")))))),
+    responses((status = 201, description = "The new request, pending", body = SigningRequest),
+        (status = 400, description = "A part is missing or invalid, the file is not a signable PDF, or the signer is not an active leader",
+            body = kyso_api::ErrorBody)))]
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<(StatusCode, Json<SigningRequest>)> {
     let integrator = caller.integrator()?.clone();
+    let mut multipart = multipart?;
     let mut pdf: Option<Vec<u8>> = None;
     let mut meta: Option<DraftMetadata> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::bad_request(format!("multipart: {e}")))?
-    {
+    // A broken stream is 400, one over the upload limit 413 (`From<MultipartError>`).
+    while let Some(field) = multipart.next_field().await? {
         match field.name() {
             Some("file") => {
-                let b = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::too_large(format!("upload: {e}")))?;
-                pdf = Some(b.to_vec());
+                pdf = Some(field.bytes().await?.to_vec());
             }
             Some("metadata") => {
-                let t = field
-                    .text()
-                    .await
-                    .map_err(|e| AppError::bad_request(format!("metadata: {e}")))?;
-                meta = Some(serde_json::from_str(&t).map_err(|e| {
-                    AppError::bad_request(format!("metadata is not valid JSON: {e}"))
-                })?);
+                let t = field.text().await?;
+                meta = Some(crate::routes::json_text("metadata", &t)?);
             }
             _ => {}
         }
@@ -85,11 +79,13 @@ async fn own(state: &AppState, caller: &Caller, id: &str) -> AppResult<()> {
 
 /// A request and its history.
 #[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "integrator", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = RequestWithHistory), (status = 404, body = kyso_api::ErrorBody)))]
+    operation_id = "get_request", params(("id" = String, Path)),
+    responses((status = 200, description = "The request and its history", body = RequestWithHistory),
+        (status = 404, description = "No such request of this document system", body = kyso_api::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> AppResult<Json<RequestWithHistory>> {
     own(&state, &caller, &id).await?;
     requests::with_history(&state.db, &id).await.map(Json)
@@ -97,12 +93,15 @@ pub async fn get(
 
 /// The signed PDF.
 #[utoipa::path(get, path = "/api/v1/requests/{id}/signed", tag = "integrator", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, content_type = "application/pdf"), (status = 404, body = kyso_api::ErrorBody),
-        (status = 409, body = kyso_api::ErrorBody)))]
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The signed PDF", body = kyso_api::PdfDocument, content_type = "application/pdf",
+            headers(("X-Content-SHA256" = String, description = "SHA-256 of the PDF, hex"))),
+        (status = 404, description = "No such request of this document system", body = kyso_api::ErrorBody),
+        (status = 409, description = "The request is not signed", body = kyso_api::ErrorBody)))]
 pub async fn signed(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> AppResult<Response> {
     own(&state, &caller, &id).await?;
     let r = requests::get(&state.db, &id).await?;
@@ -114,11 +113,14 @@ pub async fn signed(
 
 /// The verification report of the signed PDF.
 #[utoipa::path(get, path = "/api/v1/requests/{id}/report", tag = "integrator", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = Object), (status = 404, body = kyso_api::ErrorBody), (status = 409, body = kyso_api::ErrorBody)))]
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The strict verifier's report (DESIGN.md §6)", body = Object),
+        (status = 404, description = "No such request of this document system", body = kyso_api::ErrorBody),
+        (status = 409, description = "The request is not signed", body = kyso_api::ErrorBody)))]
 pub async fn report(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> AppResult<Json<serde_json::Value>> {
     own(&state, &caller, &id).await?;
     let row = sqlx::query(
@@ -138,11 +140,14 @@ pub async fn report(
 
 /// Cancels a pending request.
 #[utoipa::path(post, path = "/api/v1/requests/{id}/cancel", tag = "integrator", security(("bearer" = [])),
-    params(("id" = String, Path)), responses((status = 200, body = SigningRequest), (status = 404, body = kyso_api::ErrorBody), (status = 409, body = kyso_api::ErrorBody)))]
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The request, cancelled", body = SigningRequest),
+        (status = 404, description = "No such request of this document system", body = kyso_api::ErrorBody),
+        (status = 409, description = "The request is no longer pending", body = kyso_api::ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> AppResult<Json<SigningRequest>> {
     own(&state, &caller, &id).await?;
     requests::leave_pending(

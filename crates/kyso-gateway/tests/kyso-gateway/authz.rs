@@ -277,6 +277,26 @@ async fn every_route_every_caller() {
     // A device of leader2, to revoke.
     let lost = enroll(&gw, &other_leader).await;
 
+    // An incoming document of the integrator.
+    let inc = post_json(
+        &gw,
+        "/api/v1/incoming",
+        Some(&gw.integrator_key),
+        serde_json::json!({"external_id": "IN-1", "title": "Công văn đến", "document_type": "công văn",
+            "sender": "Bộ Nội vụ"}),
+    )
+    .await;
+    assert_eq!(
+        inc.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&inc.body)
+    );
+    let inc = inc.json()["incoming"]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
     let other = kyso_gateway::admin::create_integrator_key(&gw.state, "test", "Hệ thống khác")
         .await
         .expect("key");
@@ -406,6 +426,31 @@ async fn every_route_every_caller() {
             Empty,
             200,
         ),
+        route(
+            "POST",
+            "/api/v1/incoming",
+            Access::AnyIntegrator,
+            Json(
+                serde_json::json!({"external_id": "IN-2", "title": "Giấy mời", "document_type": "giấy mời",
+                "sender": "Sở Tài chính"}),
+            ),
+            201,
+        ),
+        route(
+            "GET",
+            &format!("/api/v1/incoming/{inc}"),
+            Access::Submitter,
+            Empty,
+            200,
+        ),
+        route(
+            "POST",
+            &format!("/api/v1/incoming/{inc}/status"),
+            Access::Submitter,
+            Json(serde_json::json!({"status": "03"})),
+            200,
+        ),
+        route("GET", "/api/v1/device/incoming", Access::Leader, Empty, 200),
         route("GET", "/api/v1/admin/units", Access::Admin, Empty, 200),
         route(
             "POST",
@@ -452,7 +497,7 @@ async fn every_route_every_caller() {
     }
     let templated = |r: &Route| {
         let mut u = r.uri.clone();
-        for id in [&signed, &to_cancel, &to_decline, &to_sign, &lost.id] {
+        for id in [&signed, &to_cancel, &to_decline, &to_sign, &lost.id, &inc] {
             u = u.replace(id.as_str(), "{id}");
         }
         format!("{} {u}", r.method)

@@ -4,4 +4,6 @@
 
 mod authz;
 mod flow;
+mod incoming;
+mod openapi;
 mod support;
