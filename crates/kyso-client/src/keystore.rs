@@ -298,11 +298,17 @@ impl DeviceKey {
 
     /// Loads the key stored under `account` in the OS keyring.
     pub fn load_keyring(account: &str) -> Result<Self> {
-        let v = Zeroizing::new(
-            os_keyring::get(account)?
-                .ok_or_else(|| Error::Keyring(format!("no key '{account}' in the keyring")))?,
-        );
-        Self::from_pkcs8(&v)
+        Self::find_keyring(account)?
+            .ok_or_else(|| Error::Keyring(format!("no key '{account}' in the keyring")))
+    }
+
+    /// The key stored under `account` in the OS keyring; `None` when the
+    /// keyring works but has no such entry (an error when it does not work).
+    pub fn find_keyring(account: &str) -> Result<Option<Self>> {
+        match os_keyring::get(account)? {
+            Some(v) => Self::from_pkcs8(&Zeroizing::new(v)).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Removes a key from the OS keyring.
