@@ -23,6 +23,16 @@ pub mod revocation;
 pub mod roots;
 mod x509;
 
+// The crate's own name inside it, so the shared test PKI below compiles both
+// here and in the integration tests.
+extern crate self as kyso_attest;
+
+/// The test PKI of this crate's tests, for other crates' tests.
+#[cfg(feature = "test-support")]
+#[allow(missing_docs, clippy::unwrap_used)]
+#[path = "../tests/kyso-attest/support.rs"]
+pub mod testing;
+
 pub use android::{AndroidAttestation, AndroidError, AndroidPolicy, AndroidVerifier, Expected};
 pub use revocation::RevocationList;
 pub use roots::{TrustAnchor, TrustAnchors};

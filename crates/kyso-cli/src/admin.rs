@@ -55,6 +55,18 @@ enum UnitCmd {
     },
     /// Danh sách / list.
     List,
+    /// Chính sách khóa của đơn vị / the unit's key policy.
+    Policy {
+        /// Mã đơn vị / unit id.
+        id: String,
+        /// Chỉ nhận khóa trong phần cứng bảo mật (có chứng thực khóa) /
+        /// accept only keys proven to be in secure hardware.
+        #[arg(long, conflicts_with = "allow_software")]
+        require_hardware: bool,
+        /// Nhận cả khóa phần mềm (văn thư trên máy tính) / accept software keys too.
+        #[arg(long)]
+        allow_software: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -128,7 +140,8 @@ fn print_json<T: serde::Serialize>(v: &T) {
 pub fn run(args: AdminArgs) -> Result<(), Failure> {
     let rt = crate::runtime()?;
     rt.block_on(async move {
-        let state = crate::serve::open_state(args.data, args.database.as_deref(), None).await?;
+        let state =
+            crate::serve::open_state(args.data, args.database.as_deref(), None, None).await?;
         let me = "kyso-admin";
         match args.command {
             AdminCommand::Unit(UnitCmd::Add { name, parent }) => print_json(
@@ -145,6 +158,26 @@ pub fn run(args: AdminArgs) -> Result<(), Failure> {
             ),
             AdminCommand::Unit(UnitCmd::List) => {
                 print_json(&admin::units(&state).await.map_err(fail)?)
+            }
+            AdminCommand::Unit(UnitCmd::Policy {
+                id,
+                require_hardware,
+                allow_software,
+            }) => {
+                if require_hardware == allow_software {
+                    return Err(Failure::usage(
+                        "cần đúng một trong --require-hardware, --allow-software",
+                        "give exactly one of --require-hardware, --allow-software",
+                    ));
+                }
+                admin::set_unit_hardware_policy(&state, me, &id, require_hardware)
+                    .await
+                    .map_err(fail)?;
+                if require_hardware {
+                    println!("đơn vị {id}: chỉ nhận khóa phần cứng / hardware keys only");
+                } else {
+                    println!("đơn vị {id}: nhận cả khóa phần mềm / software keys allowed");
+                }
             }
             AdminCommand::User(UserCmd::Add {
                 username,

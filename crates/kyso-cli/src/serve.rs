@@ -35,6 +35,54 @@ pub struct ServeArgs {
     /// Tên tỉnh (cho CA thiết bị) / province name for the device CA.
     #[arg(long, default_value = "Tỉnh Hà Giang")]
     province: String,
+    /// Gói ứng dụng Android được chứng thực khóa / the Android app package whose key
+    /// attestations are trusted (with --android-signing-sha256).
+    #[arg(long, requires = "android_signing_sha256")]
+    android_package: Option<String>,
+    /// SHA-256 (hex) chứng thư ký ứng dụng Android / the app's signing certificate digest.
+    #[arg(long, requires = "android_package")]
+    android_signing_sha256: Option<String>,
+    /// Danh sách thu hồi chứng thực của Google (JSON) / Google's attestation status list.
+    #[arg(long, requires = "android_package")]
+    attestation_status: Option<PathBuf>,
+}
+
+/// The Android attestation verifier the flags describe, if any.
+fn android_verifier(args: &ServeArgs) -> Result<Option<kyso_attest::AndroidVerifier>, Failure> {
+    let (Some(package), Some(digest)) = (&args.android_package, &args.android_signing_sha256)
+    else {
+        return Ok(None);
+    };
+    let bad = |vi: String, en: String| Failure::usage(vi, en);
+    let digest: [u8; 32] = kyso_gateway::store::unhex(&digest.to_ascii_lowercase())
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| {
+            bad(
+                "--android-signing-sha256 phải là 64 chữ số hex".into(),
+                "--android-signing-sha256 must be 64 hex digits".into(),
+            )
+        })?;
+    let revocation = match &args.attestation_status {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| {
+                bad(
+                    format!("không đọc được {}: {e}", p.display()),
+                    format!("cannot read {}: {e}", p.display()),
+                )
+            })?;
+            kyso_attest::RevocationList::from_json(&text).map_err(|e| {
+                bad(
+                    format!("danh sách thu hồi không hợp lệ: {e}"),
+                    format!("the status list is not valid: {e}"),
+                )
+            })?
+        }
+        None => kyso_attest::RevocationList::empty(),
+    };
+    Ok(Some(kyso_attest::AndroidVerifier::new(
+        kyso_attest::AndroidPolicy::new(package.clone(), digest),
+        revocation,
+    )))
 }
 
 /// Opens the gateway state for a data directory (shared with `kyso admin`).
@@ -42,11 +90,13 @@ pub async fn open_state(
     data: PathBuf,
     database: Option<&str>,
     province: Option<String>,
+    android: Option<kyso_attest::AndroidVerifier>,
 ) -> Result<AppState, Failure> {
     let mut config = Config::new(data);
     if let Some(p) = province {
         config.province = p;
     }
+    config.android_attestation = android;
     AppState::open(config, database, kyso_gateway::system_clock())
         .await
         .map_err(|e| {
@@ -65,6 +115,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             args.data.clone(),
             args.database.as_deref(),
             Some(args.province.clone()),
+            android_verifier(&args)?,
         )
         .await?;
         if args.demo {

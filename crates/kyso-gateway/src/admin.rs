@@ -8,6 +8,43 @@ use crate::auth::{INTEGRATOR_PREFIX, hash_password, new_secret};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
+/// Sets a unit's key policy: `true` accepts only keys proven by key
+/// attestation to be in secure hardware; `false` also software keys.
+pub async fn set_unit_hardware_policy(
+    state: &AppState,
+    actor: &str,
+    unit_id: &str,
+    require_hardware: bool,
+) -> AppResult<()> {
+    let db = &state.db;
+    let now = state.now();
+    let mut w = db.begin_write().await?;
+    let done = sqlx::query(&db.sql("UPDATE units SET require_hardware = ? WHERE id = ?"))
+        .bind(i64::from(require_hardware))
+        .bind(unit_id)
+        .execute(&mut *w.tx)
+        .await?;
+    if done.rows_affected() != 1 {
+        return Err(AppError::not_found());
+    }
+    crate::audit::append(
+        db,
+        &mut w.tx,
+        &now,
+        actor,
+        "unit_key_policy",
+        &format!("unit:{unit_id}"),
+        if require_hardware {
+            "hardware keys only"
+        } else {
+            "software keys allowed"
+        },
+    )
+    .await?;
+    w.tx.commit().await?;
+    Ok(())
+}
+
 /// Creates a unit.
 pub async fn create_unit(state: &AppState, actor: &str, u: &NewUnit) -> AppResult<Unit> {
     let name = u.name.trim();

@@ -38,6 +38,10 @@ pub struct Config {
     pub session_ttl: time::Duration,
     /// Name of the province (device CA subject).
     pub province: String,
+    /// Android key attestation: the verifier (Google's roots, the status
+    /// list, the app's package and signing digest). Without it, every key is
+    /// recorded as a software key, which never overstates it.
+    pub android_attestation: Option<kyso_attest::AndroidVerifier>,
 }
 
 impl Config {
@@ -48,6 +52,7 @@ impl Config {
             max_upload: 64 * 1024 * 1024,
             session_ttl: time::Duration::hours(12),
             province: "Tỉnh Kyso".into(),
+            android_attestation: None,
         }
     }
 }

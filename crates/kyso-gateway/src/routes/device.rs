@@ -79,16 +79,19 @@ pub async fn enroll(
     let u = caller.user()?.clone();
     let db = &state.db;
     let now = state.now();
-    // Key attestation is verified by the keystore work (issue 5); until then
-    // every key is recorded as a software key, which never overstates it.
-    let level = SecurityLevel::Software;
+    let level = attested_level(&state, &req)?;
     let row = sqlx::query(&db.sql(
-        "SELECT u.full_name, n.name FROM users u JOIN units n ON n.id = u.unit_id WHERE u.id = ?",
+        "SELECT u.full_name, n.name, n.require_hardware FROM users u JOIN units n ON n.id = u.unit_id WHERE u.id = ?",
     ))
     .bind(&u.id)
     .fetch_one(db.pool())
     .await?;
     let (full_name, unit): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+    if row.try_get::<i64, _>(2)? != 0 && level == SecurityLevel::Software {
+        return Err(AppError::bad_request(
+            "this unit accepts only keys in secure hardware, proven by key attestation",
+        ));
+    }
     let cert = state
         .ca
         .issue(
@@ -150,6 +153,39 @@ pub async fn enroll(
             security_level: level,
         }),
     ))
+}
+
+/// The security level the enrollment proves: an Android key attestation
+/// chain is verified (challenge = the enrollment nonce, key = the CSR's) when
+/// the gateway is configured for it; anything else is a software key.
+fn attested_level(state: &AppState, req: &EnrollRequest) -> AppResult<SecurityLevel> {
+    let Some(verifier) = &state.config.android_attestation else {
+        return Ok(SecurityLevel::Software);
+    };
+    if req.platform != "android" || req.attestation_chain.is_empty() {
+        return Ok(SecurityLevel::Software);
+    }
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let chain = req
+        .attestation_chain
+        .iter()
+        .map(|c| b64.decode(c.trim()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| AppError::bad_request("attestation_chain: each certificate is base64 DER"))?;
+    let challenge = b64
+        .decode(&req.nonce)
+        .map_err(|_| AppError::bad_request("the enrollment challenge is not base64"))?;
+    let spki = kyso_attest::csr_public_key(req.csr_pem.as_bytes())
+        .ok_or_else(|| AppError::bad_request("the CSR carries no readable public key"))?;
+    let expected = kyso_attest::Expected {
+        challenge: &challenge,
+        public_key: &spki,
+    };
+    let now: std::time::SystemTime = state.clock.now().into();
+    let proven = verifier.verify(&chain, &expected, now).map_err(|e| {
+        AppError::bad_request(format!("key attestation refused ({}): {e}", e.code()))
+    })?;
+    Ok(proven.level.into())
 }
 
 /// Requests waiting for the caller's signature.

@@ -2,6 +2,7 @@
 //! directory each: the signing flow end to end, replays and races,
 //! rejections, and who may call what.
 
+mod attestation;
 mod authz;
 mod flow;
 mod incoming;

@@ -57,18 +57,21 @@ pub async fn gateway() -> Gw {
 /// A fresh gateway with a unit, leaders `leader1` and `leader2`, an admin,
 /// a clerk and an integrator key.
 pub async fn gateway_on(backend: Backend) -> Gw {
+    gateway_with(backend, |_| {}).await
+}
+
+/// [`gateway_on`] with the configuration changed by `configure`.
+pub async fn gateway_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Gw {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = match backend {
         Backend::Sqlite => None,
         Backend::Postgres => Some(fresh_postgres().await),
     };
-    let state = AppState::open(
-        Config::new(dir.path().to_path_buf()),
-        url.as_deref(),
-        kyso_gateway::system_clock(),
-    )
-    .await
-    .expect("gateway opens");
+    let mut config = Config::new(dir.path().to_path_buf());
+    configure(&mut config);
+    let state = AppState::open(config, url.as_deref(), kyso_gateway::system_clock())
+        .await
+        .expect("gateway opens");
     let unit = admin::create_unit(
         &state,
         "test",
