@@ -1,0 +1,34 @@
+//! Generates the app's command permissions (`allow-<command>`, referenced by
+//! `capabilities/*.json`) and the ACL the binary embeds. Declaring the
+//! commands here makes every app command deny-by-default: a window may call
+//! only what its capability lists.
+
+/// Every IPC command of the app: the table of ui/README.md, one per row.
+/// `tests/kyso-app/contract.rs` checks this list against the invoke handler,
+/// the capabilities and ui/src/ipc.ts.
+const COMMANDS: &[&str] = &[
+    "app_state",
+    "configure_server",
+    "login",
+    "logout",
+    "enroll",
+    "inbox",
+    "request",
+    "open_document",
+    "render_page",
+    "sign",
+    "decline",
+    "history",
+    "queue_status",
+    "flush_queue",
+    "set_language",
+    "remove_key",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build: configuration, icons or permissions");
+}

@@ -1,0 +1,175 @@
+//! The IPC commands: one per row of the contract table in ui/README.md,
+//! with exactly its names, argument names and answers (ui/src/ipc.ts). Each
+//! is a few lines over [`Kyso`]; every gateway call, key operation and PDF
+//! render happens in Rust. Errors are [`crate::IpcError`]: `{ code, message }`.
+//! All are `async`, so none runs on the main (UI) thread.
+
+use kyso_api::{SigningRequest, User};
+use kyso_client::Secret;
+use tauri::{AppHandle, Runtime, State, command};
+
+use crate::error::Result;
+use crate::model::{
+    AppState, DeviceInfo, DocumentInfo, Inbox, QueueStatus, ServerInfo, SignResult,
+};
+use crate::state::Kyso;
+
+/// Every command, as invoked (the contract test checks this list against
+/// build.rs, the capabilities and ui/src/ipc.ts).
+pub const COMMANDS: [&str; 16] = [
+    "app_state",
+    "configure_server",
+    "login",
+    "logout",
+    "enroll",
+    "inbox",
+    "request",
+    "open_document",
+    "render_page",
+    "sign",
+    "decline",
+    "history",
+    "queue_status",
+    "flush_queue",
+    "set_language",
+    "remove_key",
+];
+
+/// Everything the UI needs at start (no network).
+#[command]
+pub async fn app_state<R: Runtime>(app: AppHandle<R>, kyso: State<'_, Kyso>) -> Result<AppState> {
+    kyso.app_state(&app).await
+}
+
+/// Sets the gateway after a pinned TLS round trip.
+#[command]
+pub async fn configure_server<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    url: String,
+    pin: Option<String>,
+) -> Result<ServerInfo> {
+    kyso.configure_server(&app, &url, pin.as_deref()).await
+}
+
+/// Logs in; the session stays in Rust.
+#[command]
+pub async fn login<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    username: String,
+    password: String,
+) -> Result<User> {
+    kyso.login(&app, &username, Secret::new(password)).await
+}
+
+/// Ends the session (the key stays).
+#[command]
+pub async fn logout(kyso: State<'_, Kyso>) -> Result<()> {
+    kyso.logout();
+    Ok(())
+}
+
+/// Makes the device key and enrolls it.
+#[command]
+pub async fn enroll<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    passphrase: Option<String>,
+) -> Result<DeviceInfo> {
+    kyso.enroll(&app, passphrase.map(Secret::new)).await
+}
+
+/// Pending requests (offline: the last list).
+#[command]
+pub async fn inbox<R: Runtime>(app: AppHandle<R>, kyso: State<'_, Kyso>) -> Result<Inbox> {
+    kyso.inbox(&app).await
+}
+
+/// One request, fresh from the gateway.
+#[command]
+pub async fn request<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    id: String,
+) -> Result<SigningRequest> {
+    kyso.request(&app, &id).await
+}
+
+/// Opens a document (from the encrypted cache, else downloaded), checked.
+#[command]
+pub async fn open_document<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    id: String,
+) -> Result<DocumentInfo> {
+    kyso.open_document(&app, &id).await
+}
+
+/// One page as PNG bytes (an `ArrayBuffer` in JavaScript).
+#[command]
+pub async fn render_page<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    id: String,
+    page: u32,
+    width: u32,
+) -> Result<tauri::ipc::Response> {
+    let png = kyso.render_page(&app, &id, page, width).await?;
+    Ok(tauri::ipc::Response::new(png))
+}
+
+/// Signs (prompt or passphrase), uploads or queues; emits `sign-progress`.
+#[command]
+pub async fn sign<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    id: String,
+    passphrase: Option<String>,
+) -> Result<SignResult> {
+    kyso.sign(&app, &id, passphrase.map(Secret::new)).await
+}
+
+/// Returns the request with a reason.
+#[command]
+pub async fn decline<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    id: String,
+    reason: String,
+) -> Result<SigningRequest> {
+    kyso.decline(&app, &id, &reason).await
+}
+
+/// Requests this leader signed or declined, newest first.
+#[command]
+pub async fn history(kyso: State<'_, Kyso>) -> Result<Vec<SigningRequest>> {
+    kyso.history()
+}
+
+/// The offline queue now.
+#[command]
+pub async fn queue_status(kyso: State<'_, Kyso>) -> Result<QueueStatus> {
+    kyso.queue_status().await
+}
+
+/// Uploads the queue now.
+#[command]
+pub async fn flush_queue<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+) -> Result<QueueStatus> {
+    kyso.flush(&app).await
+}
+
+/// Language of the app's own texts.
+#[command]
+pub async fn set_language(kyso: State<'_, Kyso>, language: String) -> Result<()> {
+    kyso.set_language(&language)
+}
+
+/// Deletes the device key and its certificate.
+#[command]
+pub async fn remove_key<R: Runtime>(app: AppHandle<R>, kyso: State<'_, Kyso>) -> Result<()> {
+    kyso.remove_key(&app).await
+}

@@ -1,0 +1,121 @@
+//! The Kyso app shell (Tauri 2): the IPC commands of ui/README.md over
+//! kyso-client, the app's local state, and the background task that keeps
+//! the web view up to date. See README.md.
+//!
+//! * [`run`] starts the app (desktop `main.rs`, and the mobile entry point);
+//! * [`builder`] registers the keystore plugin, the commands and the setup
+//!   on any [`tauri::Builder`], so the tests drive the same app on Tauri's
+//!   mock runtime;
+//! * [`context`] is the generated context (configuration, capabilities,
+//!   icons, the bundled `ui/dist` in release builds).
+
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+
+use tauri::{Manager, Runtime};
+
+pub mod commands;
+pub mod error;
+pub mod keystore;
+pub mod model;
+pub mod render;
+pub mod state;
+pub mod sync;
+pub mod vault;
+pub mod verification;
+
+mod cache;
+mod documents;
+mod session;
+mod signing;
+
+pub use error::{IpcError, Result};
+pub use state::Kyso;
+
+/// How the app keeps its state.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where the app keeps its files (session, device record, queue, the
+    /// encrypted cache and, on desktop, the keystore's key files); default:
+    /// the platform's app data directory for `vn.kyso.app`.
+    pub data_dir: Option<PathBuf>,
+    /// Whether secrets may go to the OS keyring (the session token, the
+    /// cache key, desktop keys made without a passphrase). Off, they go to
+    /// 0600 files and desktop keys need a passphrase. Default: on.
+    pub os_keyring: bool,
+    /// Where libpdfium is, when not next to the executable nor named by
+    /// `$KYSO_PDFIUM_DIR` (see [`render`]).
+    pub pdfium_dir: Option<PathBuf>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            data_dir: None,
+            os_keyring: true,
+            pdfium_dir: None,
+        }
+    }
+}
+
+impl Options {
+    /// Options with the state in `dir`.
+    pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: Some(dir.into()),
+            ..Self::default()
+        }
+    }
+}
+
+/// The app on `builder`: the keystore plugin, the sixteen commands, and a
+/// setup that opens the state and starts the background task.
+pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> tauri::Builder<R> {
+    let mut keystore = tauri_plugin_kyso_keystore::Builder::new();
+    if let Some(dir) = &options.data_dir {
+        keystore = keystore.key_dir(dir.join("keystore"));
+    }
+    builder
+        .plugin(keystore.build())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_state,
+            commands::configure_server,
+            commands::login,
+            commands::logout,
+            commands::enroll,
+            commands::inbox,
+            commands::request,
+            commands::open_document,
+            commands::render_page,
+            commands::sign,
+            commands::decline,
+            commands::history,
+            commands::queue_status,
+            commands::flush_queue,
+            commands::set_language,
+            commands::remove_key,
+        ])
+        .setup(move |app| {
+            let kyso = Kyso::open(app.handle(), options.clone())?;
+            app.manage(kyso);
+            sync::spawn(app.handle().clone());
+            Ok(())
+        })
+}
+
+/// The generated context: tauri.conf.json, the capabilities, the icons and,
+/// with the `custom-protocol` feature (release builds), `ui/dist`.
+pub fn context<R: Runtime>() -> tauri::Context<R> {
+    tauri::generate_context!()
+}
+
+/// Runs the app.
+#[cfg_attr(mobile, tauri::mobile_entry_point)]
+pub fn run() {
+    let app = builder(tauri::Builder::default(), Options::default()).run(context());
+    if let Err(e) = app {
+        eprintln!("kyso: the app cannot start: {e}");
+        std::process::exit(1);
+    }
+}
