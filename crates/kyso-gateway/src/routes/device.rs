@@ -323,7 +323,8 @@ pub async fn upload_signed(
         original: Some(original),
         now: state.clock.now(),
     };
-    let upload = body.to_vec();
+    // `Bytes` clones share the buffer: no copy of the upload.
+    let upload = body.clone();
     let report = tokio::task::spawn_blocking(move || kyso_pdf::verify::verify(&upload[..], &opts))
         .await
         .map_err(AppError::internal)?;
@@ -360,7 +361,11 @@ pub async fn upload_signed(
             report_json,
         ));
     };
-    let sha = state.store.put(&body)?;
+    // Writing and syncing the file blocks: off the async workers.
+    let (store, upload) = (state.store.clone(), body.clone());
+    let sha = tokio::task::spawn_blocking(move || store.put(&upload))
+        .await
+        .map_err(AppError::internal)??;
     let now = state.now();
     let mut w = db.begin_write().await?;
     requests::record_document(db, &mut w.tx, &sha, body.len(), &now).await?;
