@@ -89,7 +89,7 @@ export function DeclineSheet(props: {
           <button type="button" class="secondary" onClick={props.onClose} disabled={busy}>
             {t('common.cancel')}
           </button>
-          <button type="submit" class="danger" disabled={busy}>
+          <button type="submit" class="danger" disabled={busy} data-testid="decline-submit">
             {busy ? <Spinner /> : null}
             {t('decline.submit')}
           </button>

@@ -420,11 +420,17 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
       {doc && doc.page_count > 1 && <Strip doc={doc} current={current} onPick={goPage} />}
       {pending && (
         <div class="action-bar">
-          <button type="button" class="secondary" onClick={() => setSheet('decline')}>
+          <button type="button" class="secondary" onClick={() => setSheet('decline')} data-testid="doc-decline">
             <Icon name="decline" />
             {t('doc.decline')}
           </button>
-          <button type="button" class="primary" disabled={!doc} onClick={() => setSheet('sign')}>
+          <button
+            type="button"
+            class="primary"
+            disabled={!doc}
+            onClick={() => setSheet('sign')}
+            data-testid="doc-sign"
+          >
             <Icon name="fingerprint" />
             {t('doc.sign')}
           </button>

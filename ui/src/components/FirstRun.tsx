@@ -174,7 +174,7 @@ function ServerStep() {
         </Field>
       )}
       {error && <ErrorBox error={error} />}
-      <button class="primary" type="submit" disabled={busy}>
+      <button class="primary" type="submit" disabled={busy} data-testid="server-submit">
         {busy ? <Spinner /> : null}
         {busy ? t('setup.server.checking') : t('common.continue')}
       </button>
@@ -252,7 +252,7 @@ function LoginStep() {
         ) : (
           <ErrorBox error={error} />
         ))}
-      <button class="primary" type="submit" disabled={busy}>
+      <button class="primary" type="submit" disabled={busy} data-testid="login-submit">
         {busy ? <Spinner /> : null}
         {t('setup.login.submit')}
       </button>
@@ -337,7 +337,7 @@ function EnrollStep({ onDone }: { onDone: (d: DeviceInfo) => void }) {
         </>
       )}
       {error && <ErrorBox error={error} />}
-      <button class="primary" type="submit" disabled={busy || !ks.available}>
+      <button class="primary" type="submit" disabled={busy || !ks.available} data-testid="enroll-submit">
         {busy ? <Spinner /> : <Icon name="fingerprint" />}
         {busy ? t('setup.enroll.working') : t('setup.enroll.submit')}
       </button>
@@ -370,7 +370,7 @@ function EnrollDone({ device, onContinue }: { device: DeviceInfo; onContinue: ()
         )}
       </dl>
       {device.security_level === 'software' && <p class="note warn">{t('setup.done.softwareNote')}</p>}
-      <button class="primary" type="button" onClick={onContinue}>
+      <button class="primary" type="button" onClick={onContinue} data-testid="enroll-continue">
         {t('setup.done.continue')}
       </button>
     </section>

@@ -76,7 +76,12 @@ export function RequestCard(props: {
     )
   }
   return (
-    <li class={`card ${props.active ? 'active' : ''} ${props.isFresh ? 'fresh' : ''}`}>
+    <li
+      class={`card ${props.active ? 'active' : ''} ${props.isFresh ? 'fresh' : ''}`}
+      data-testid="request-card"
+      data-request-id={r.id}
+      data-status={r.status}
+    >
       <a class="card-body" href={props.href} aria-current={props.active ? 'page' : undefined}>
         {body}
       </a>
@@ -170,6 +175,7 @@ export function Inbox() {
               class="icon-btn"
               aria-label={t('inbox.refresh')}
               title={t('inbox.refresh')}
+              data-testid="inbox-refresh"
               onClick={() => void refreshInbox()}
               disabled={inboxLoading.value}
             >

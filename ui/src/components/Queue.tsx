@@ -24,6 +24,9 @@ export function QueueIndicator() {
       <button
         type="button"
         class={`queue-pill ${q.online ? '' : 'offline'}`}
+        data-testid="queue-pill"
+        data-online={String(q.online)}
+        data-waiting={n}
         aria-label={`${label}. ${t('queue.open')}`}
         onClick={() => setOpen(true)}
       >

@@ -25,7 +25,12 @@ export function VerificationView({ v }: { v: VerificationSummary }) {
   const ok = v.indication === 'TOTAL_PASSED'
   const l = lang.value
   return (
-    <section class={`verification ${ok ? 'ok' : 'bad'}`} aria-labelledby="verif-title">
+    <section
+      class={`verification ${ok ? 'ok' : 'bad'}`}
+      aria-labelledby="verif-title"
+      data-testid="verification"
+      data-indication={v.indication}
+    >
       <h3 id="verif-title">
         <Icon name={ok ? 'shield' : 'alert'} size={20} />
         {t('verify.title')}: <strong>{t(`verify.${v.indication}`)}</strong>
@@ -247,7 +252,7 @@ export function SignSheet(props: {
             <button type="button" class="secondary" onClick={close}>
               {t('common.cancel')}
             </button>
-            <button type="submit" class="primary">
+            <button type="submit" class="primary" data-testid="sign-confirm">
               <Icon name="fingerprint" />
               {t('sign.confirm')}
             </button>
@@ -262,7 +267,7 @@ export function SignSheet(props: {
         </div>
       )}
       {phase.k === 'done' && phase.result.outcome === 'signed' && (
-        <div class="stack">
+        <div class="stack" data-testid="sign-result" data-outcome="signed">
           <div class="result-icon ok" aria-hidden="true">
             <Icon name="check" size={40} />
           </div>
@@ -271,13 +276,13 @@ export function SignSheet(props: {
           </h2>
           <p class="center muted">{r.title}</p>
           <VerificationView v={phase.result.verification} />
-          <button type="button" class="primary" onClick={close}>
+          <button type="button" class="primary" onClick={close} data-testid="sign-done">
             {t('common.done')}
           </button>
         </div>
       )}
       {phase.k === 'done' && phase.result.outcome === 'queued' && (
-        <div class="stack">
+        <div class="stack" data-testid="sign-result" data-outcome="queued">
           <div class="result-icon warn" aria-hidden="true">
             <Icon name="clock" size={40} />
           </div>
@@ -293,13 +298,13 @@ export function SignSheet(props: {
             <dt>{t('sign.queuedAt')}</dt>
             <dd>{formatDateTime(phase.result.queued_at)}</dd>
           </dl>
-          <button type="button" class="primary" onClick={close}>
+          <button type="button" class="primary" onClick={close} data-testid="sign-done">
             {t('common.done')}
           </button>
         </div>
       )}
       {phase.k === 'failed' && (
-        <div class="stack">
+        <div class="stack" data-testid="sign-result" data-outcome="failed">
           <div class="result-icon bad" aria-hidden="true">
             <Icon name="alert" size={40} />
           </div>

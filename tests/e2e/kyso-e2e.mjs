@@ -1,0 +1,447 @@
+#!/usr/bin/env node
+// The real Kyso desktop app, end to end: the debug build of kyso-app with the
+// bundled ui/dist, started by tauri-driver (WebKitWebDriver underneath), in
+// front of a real `kyso serve --demo`. Run by tests/e2e/run (which builds,
+// and provides the X server, the D-Bus session and the keyring); see
+// src-tauri/README.md.
+//
+// Scenarios (E2E_SCENARIO):
+//   full     the test: first run → login (leader1) → enroll (passphrase key)
+//            → a draft submitted by the integrator is opened and signed → the
+//            gateway has it signed, pyHanko validates the signed PDF against
+//            the device CA → a demo draft declined with a reason → another
+//            signed while the gateway is stopped (queued) → the gateway
+//            restarts on the same data → the queued signature is uploaded,
+//            exactly one signature recorded;
+//   demo     scripts/demo without a display: the same first run, one draft
+//            signed and validated, against the demo's running gateway;
+//   display  scripts/demo with a display: first run, login and enrollment,
+//            then the app stays open for the person at the screen.
+//
+// Environment (set by tests/e2e/run): KYSO_BIN, KYSO_APP_BIN,
+// KYSO_TAURI_DRIVER, KYSO_PYHANKO, E2E_DIR (this run's directory: app state,
+// gateway data, logs, screenshots); for demo/display also E2E_GATEWAY_URL,
+// E2E_GATEWAY_DATA and E2E_INTEGRATOR_KEY (a gateway someone else runs).
+
+import { spawn, spawnSync } from 'node:child_process'
+import { createServer } from 'node:net'
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Session, until } from './webdriver.mjs'
+
+const env = (k) => {
+  const v = process.env[k]
+  if (!v) fail(`${k} is not set (run tests/e2e/run)`)
+  return v
+}
+const SCENARIO = process.env.E2E_SCENARIO ?? 'full'
+const DIR = env('E2E_DIR')
+const SHOTS = join(DIR, 'screenshots')
+const LOGS = join(DIR, 'logs')
+const PASSWORD = 'kyso-demo'
+const USER = process.env.E2E_USER ?? 'leader1'
+const PASSPHRASE = process.env.E2E_PASSPHRASE ?? 'kyso-e2e-passphrase'
+mkdirSync(SHOTS, { recursive: true })
+mkdirSync(LOGS, { recursive: true })
+
+const started = Date.now()
+function log(msg) {
+  const s = ((Date.now() - started) / 1000).toFixed(1).padStart(6)
+  console.error(`e2e [${s}s] ${msg}`)
+}
+function fail(msg) {
+  const e = new Error(msg)
+  e.fatal = true
+  throw e
+}
+function check(cond, msg) {
+  if (!cond) fail(msg)
+}
+
+// ------------------------------------------------------------ processes
+const children = new Set()
+function start(name, cmd, args, opts = {}) {
+  const out = openSync(join(LOGS, `${name}.log`), 'a')
+  const p = spawn(cmd, args, { stdio: ['ignore', opts.pipe ? 'pipe' : out, out], ...opts.spawn })
+  p.name = name
+  children.add(p)
+  p.exited = new Promise((r) => p.on('exit', (code, sig) => (children.delete(p), r({ code, sig }))))
+  return p
+}
+function killAll() {
+  for (const p of children) {
+    try {
+      p.kill('SIGKILL')
+    } catch {}
+  }
+}
+process.on('exit', killAll)
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.on(sig, () => {
+    killAll()
+    process.exit(130)
+  })
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.unref()
+    s.on('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+// ------------------------------------------------------------ gateway
+class Gateway {
+  constructor({ data, listen, url, integratorKey }) {
+    this.data = data
+    this.listen = listen
+    this.url = url ?? `http://${listen}`
+    this.integratorKey = integratorKey
+    this.proc = null
+  }
+
+  /** Starts `kyso serve --demo`, waits until it answers; the first start's
+   * integrator key owns the demo drafts (each start prints a new one). */
+  async start() {
+    const p = start('gateway', env('KYSO_BIN'), ['serve', '--demo', '--data', this.data, '--listen', this.listen], {
+      pipe: true
+    })
+    this.proc = p
+    let out = ''
+    p.stdout.on('data', (b) => {
+      out += b
+      writeFileSync(join(LOGS, 'gateway.stdout'), out)
+    })
+    const key = await until(
+      'the gateway to print its integrator key',
+      () => {
+        if (p.exitCode !== null) fail(`kyso serve exited (${p.exitCode}); see ${LOGS}/gateway.log`)
+        return /integrator key \(shown once\): (\S+)/.exec(out)?.[1]
+      },
+      { timeout: 60000 }
+    )
+    this.integratorKey ??= key
+    await until('the gateway to answer /api/v1/ca', async () => (await fetch(`${this.url}/api/v1/ca`)).ok, {
+      timeout: 30000
+    })
+  }
+
+  /** SIGTERM, and waits until it has exited (it shuts down gracefully). */
+  async stop() {
+    const p = this.proc
+    p.kill('SIGTERM')
+    const r = await Promise.race([p.exited, new Promise((res) => setTimeout(() => res(null), 30000))])
+    check(r, 'the gateway did not exit within 30 s of SIGTERM')
+    check(r.code === 0, `the gateway exited with ${JSON.stringify(r)} after SIGTERM (expected 0)`)
+    await until('the gateway port to refuse connections', async () => {
+      try {
+        await fetch(`${this.url}/api/v1/ca`)
+        return false
+      } catch {
+        return true
+      }
+    })
+  }
+
+  async api(method, path, body) {
+    const res = await fetch(`${this.url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.integratorKey}` },
+      body
+    })
+    if (!res.ok) fail(`${method} ${path}: HTTP ${res.status} ${await res.text()}`)
+    return res
+  }
+
+  /** The request and its history, as the integrator sees it. */
+  async request(id) {
+    return (await this.api('GET', `/requests/${encodeURIComponent(id)}`)).json()
+  }
+
+  /** Submits a draft for `signer` (the document system's side). */
+  async submit(pdf, signer, title) {
+    const form = new FormData()
+    form.append('file', new Blob([pdf], { type: 'application/pdf' }), 'draft.pdf')
+    const meta = {
+      title,
+      document_type: 'công văn',
+      urgency: 'urgent',
+      signer,
+      external_id: `E2E-${Date.now()}`
+    }
+    form.append('metadata', new Blob([JSON.stringify(meta)], { type: 'application/json' }))
+    return (await this.api('POST', '/requests', form)).json()
+  }
+}
+
+// ------------------------------------------------------------ the app
+let shotNo = 0
+async function shot(s, name) {
+  const file = join(SHOTS, `${String(++shotNo).padStart(2, '0')}-${name}.png`)
+  writeFileSync(file, await s.screenshot())
+  log(`screenshot ${file}`)
+  return file
+}
+
+/** Fails at once with the app's own error text when an error box shows. */
+async function noErrorBox(s, during) {
+  const box = await s.first('.error-box')
+  if (box && (await box.displayed())) {
+    const code = await box.attr('data-code')
+    const e = new Error(`the app shows an error (${code}) during ${during}: ${(await box.text()).replace(/\s+/g, ' ')}`)
+    e.fatal = true
+    throw e
+  }
+}
+
+/** Waits for `css`, failing early (with its text) on an error box. */
+async function expect(s, css, during, timeout = 30000) {
+  return until(
+    during,
+    async () => {
+      await noErrorBox(s, during)
+      for (const e of await s.all(css)) if (await e.displayed()) return e
+      return null
+    },
+    { timeout }
+  )
+}
+
+async function firstRun(s, gw) {
+  log('first run: the gateway address')
+  await expect(s, '#server-url', 'the first-run screen (is the app the custom-protocol build with ui/dist?)', 60000)
+  await shot(s, 'first-run')
+  await s.type('#server-url', gw.url)
+  await s.click('[data-testid=server-submit]')
+  log(`login as ${USER}`)
+  await expect(s, '#login-user', 'the login step')
+  await s.type('#login-user', USER)
+  await s.type('#login-pass', PASSWORD)
+  await shot(s, 'login')
+  await s.click('[data-testid=login-submit]')
+  log('enroll: a desktop software key with a passphrase')
+  await expect(s, '#enroll-pass', 'the enrollment step')
+  await s.type('#enroll-pass', PASSPHRASE)
+  await s.type('#enroll-pass2', PASSPHRASE)
+  await s.click('[data-testid=enroll-submit]')
+  await expect(s, '[data-testid=enroll-continue]', 'the enrollment to finish', 60000)
+  await shot(s, 'enrolled')
+  await s.click('[data-testid=enroll-continue]')
+  await expect(s, '[data-testid=request-card]', 'the inbox with requests')
+}
+
+function card(id) {
+  return `[data-testid=request-card][data-request-id="${id}"] a`
+}
+
+/** Opens request `id` from the inbox and waits for its first page image. */
+async function open(s, id, title) {
+  log(`open ${id} (${title})`)
+  await s.click(card(id), { timeout: 30000 })
+  await expect(s, '#doc-title', `the document ${id} to open`)
+  const shown = await s.text('#doc-title')
+  check(shown === title, `the document view shows "${shown}", expected "${title}"`)
+  check((await s.url()).endsWith(`#/inbox/${encodeURIComponent(id)}`), `the URL is ${await s.url()}`)
+  // The page rendered by pdfium (a blob: PNG), loaded with a real size.
+  await until(
+    'page 1 rendered by pdfium',
+    async () => {
+      await noErrorBox(s, 'opening the document')
+      const img = await s.first('.pages img')
+      if (!img) return false
+      const [src, w, done] = [await img.property('src'), await img.property('naturalWidth'), await img.property('complete')]
+      return src?.startsWith('blob:') && w > 0 && done
+    },
+    { timeout: 30000 }
+  )
+  await expect(s, '[data-testid=doc-sign]', 'the sign button', 30000)
+}
+
+async function signOpen(s, id, expectOutcome) {
+  log(`sign ${id} (expecting ${expectOutcome})`)
+  await s.click('[data-testid=doc-sign]')
+  await expect(s, '#sign-pass', 'the passphrase field of the sign sheet')
+  await s.type('#sign-pass', PASSPHRASE)
+  await s.click('[data-testid=sign-confirm]')
+  const result = await expect(s, '[data-testid=sign-result]', 'the signing result', 90000)
+  const outcome = await result.attr('data-outcome')
+  if (outcome !== expectOutcome) {
+    await shot(s, `sign-${outcome}`)
+    fail(`signing ${id}: outcome ${outcome}, expected ${expectOutcome}: ${(await result.text()).replace(/\s+/g, ' ')}`)
+  }
+  if (outcome === 'signed') {
+    const ind = await (await s.find('[data-testid=verification]')).attr('data-indication')
+    check(ind === 'TOTAL_PASSED', `the app's verification says ${ind}, expected TOTAL_PASSED`)
+  }
+  return result
+}
+
+// ------------------------------------------------------------ checks
+function run(cmd, args, what) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: DIR })
+  if (r.status !== 0) fail(`${what} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
+  return r.stdout
+}
+
+async function gatewaySigned(gw, id) {
+  const { request, history } = await gw.request(id)
+  check(request.status === 'signed', `the gateway has ${id} as ${request.status}, expected signed`)
+  const n = history.filter((h) => h.action === 'signed').length
+  check(n === 1, `the gateway recorded ${n} signatures of ${id}, expected exactly 1`)
+  const res = await gw.api('GET', `/requests/${encodeURIComponent(id)}/signed`)
+  const pdf = Buffer.from(await res.arrayBuffer())
+  const file = join(DIR, `signed-${id}.pdf`)
+  writeFileSync(file, pdf)
+  const ca = join(DIR, 'device-ca.pem')
+  writeFileSync(ca, run(env('KYSO_BIN'), ['admin', '--data', gw.data, 'ca', 'export'], 'kyso admin ca export'))
+  const out = run(env('KYSO_PYHANKO'), ['sign', 'validate', '--trust', ca, '--trust-replace', file], 'pyHanko validation')
+  check(/INTACT/.test(out) && /TRUSTED/.test(out) && !/UNTRUSTED/.test(out), `pyHanko does not find ${file} valid:\n${out}`)
+  log(`gateway: ${id} signed once; pyHanko: ${out.trim().split('\n').pop()} (${file})`)
+  return file
+}
+
+/** The app's secrets (session token, cache key) are in the OS keyring:
+ * gnome-keyring in this run's D-Bus session, not files beside the data. */
+function checkKeyring(appData) {
+  const session = JSON.parse(readFileSync(join(appData, 'session.json'), 'utf8'))
+  check(session.token?.keyring, `the session token is not in the OS keyring: ${JSON.stringify(Object.keys(session.token ?? {}))}`)
+  check(!JSON.stringify(session).includes('"value"'), 'the session file holds the token itself')
+  check(!existsSync(join(appData, 'cache.key')), 'the cache key fell back to a file: the keyring was not usable')
+}
+
+// ------------------------------------------------------------ scenario
+let current = null
+async function main() {
+  const external = !!process.env.E2E_GATEWAY_URL
+  const gw = external
+    ? new Gateway({
+        data: env('E2E_GATEWAY_DATA'),
+        url: env('E2E_GATEWAY_URL'),
+        integratorKey: env('E2E_INTEGRATOR_KEY')
+      })
+    : new Gateway({ data: join(DIR, 'gateway'), listen: `127.0.0.1:${await freePort()}` })
+  if (external) {
+    await until(`the gateway at ${gw.url} to answer`, async () => (await fetch(`${gw.url}/api/v1/ca`)).ok, {
+      timeout: 30000
+    })
+  } else {
+    log(`gateway: kyso serve --demo on ${gw.listen}`)
+    await gw.start()
+  }
+  // A draft from the document system (the integrator API) for this leader.
+  const title = `Công văn thử nghiệm ký số ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`
+  const submitted = await gw.submit(readFileSync(env('E2E_DRAFT_PDF')), USER, title)
+  log(`integrator submitted ${submitted.id} for ${USER}`)
+
+  const driverPort = await freePort()
+  const nativePort = await freePort()
+  log(`tauri-driver on ${driverPort} (WebKitWebDriver on ${nativePort})`)
+  start('tauri-driver', env('KYSO_TAURI_DRIVER'), ['--port', `${driverPort}`, '--native-port', `${nativePort}`])
+  const base = `http://127.0.0.1:${driverPort}`
+  await until('tauri-driver to listen', async () => (await fetch(`${base}/status`)).ok, { timeout: 20000 })
+  log(`the app: ${env('KYSO_APP_BIN')}`)
+  const s = await Session.start(base, env('KYSO_APP_BIN'))
+  current = s
+
+  await firstRun(s, gw)
+  const appData = join(process.env.XDG_DATA_HOME, 'vn.kyso.app')
+  check(existsSync(join(appData, 'device.json')), `no device record in ${appData}`)
+  checkKeyring(appData)
+  log(`app state in ${appData}; the session token and the cache key are in the OS keyring`)
+
+  if (SCENARIO === 'display') {
+    await shot(s, 'inbox')
+    console.log(`The app is open, signed in as ${USER} with an enrolled key; its passphrase: ${PASSPHRASE}`)
+    console.log(`New in the inbox: ${title}`)
+    // Until the window is closed (or the demo is stopped).
+    await until(
+      'the app to be closed',
+      async () => {
+        try {
+          await s.url()
+          return false
+        } catch {
+          return true
+        }
+      },
+      { timeout: Infinity, every: 1000 }
+    )
+    return
+  }
+
+  // The integrator's draft, signed online.
+  await s.click('[data-testid=inbox-refresh]')
+  await open(s, submitted.id, title)
+  await shot(s, 'document')
+  await signOpen(s, submitted.id, 'signed')
+  await shot(s, 'signed')
+  await s.click('[data-testid=sign-done]')
+  const signedPdf = await gatewaySigned(gw, submitted.id)
+
+  if (SCENARIO === 'demo') {
+    await s.quit()
+    console.log(`signed in the app:  ${title} (${submitted.id})`)
+    console.log(`signed PDF:         ${signedPdf} (pyHanko: valid against the device CA)`)
+    console.log(`screenshots:        ${SHOTS}`)
+    return
+  }
+
+  // Two demo drafts of leader1: one declined, one signed offline.
+  await s.gone(card(submitted.id))
+  const cards = await s.all('[data-testid=request-card][data-status=pending]')
+  check(cards.length >= 2, `leader1 has ${cards.length} pending demo drafts, expected at least 2`)
+  const [dId, qId] = [await cards[0].attr('data-request-id'), await cards[1].attr('data-request-id')]
+  const titleOf = async (id) => (await gw.request(id)).request.title
+
+  const reason = 'Đề nghị bổ sung căn cứ pháp lý / please add the legal basis'
+  await open(s, dId, await titleOf(dId))
+  log(`decline ${dId}`)
+  await s.click('[data-testid=doc-decline]')
+  await s.type('#decline-reason', reason)
+  await shot(s, 'decline')
+  await s.click('[data-testid=decline-submit]')
+  await s.gone(card(dId), { timeout: 30000 })
+  await until(`the gateway to have ${dId} declined`, async () => {
+    const { request } = await gw.request(dId)
+    if (request.status === 'pending') return false
+    check(request.status === 'declined', `${dId} is ${request.status}, expected declined`)
+    check(request.decline_reason === reason, `the decline reason is "${request.decline_reason}"`)
+    return true
+  })
+  log(`gateway: ${dId} declined with the reason`)
+
+  // Opened while online (so cached), then the gateway goes away.
+  await open(s, qId, await titleOf(qId))
+  log('gateway: SIGTERM')
+  await gw.stop()
+  await signOpen(s, qId, 'queued')
+  await shot(s, 'queued')
+  await s.click('[data-testid=sign-done]')
+  await expect(s, '[data-testid=queue-pill][data-waiting="1"]', 'the offline indicator with one signature waiting')
+  await shot(s, 'offline-queue')
+
+  log('gateway: restart on the same port and data')
+  await gw.start()
+  // The app finds the gateway again by itself (its reconnection backs off
+  // up to 30 s) and uploads the queue.
+  await s.gone('[data-testid=queue-pill]', { timeout: 60000 })
+  await shot(s, 'back-online')
+  await gatewaySigned(gw, qId)
+  await s.quit()
+  log('passed')
+  console.log(`screenshots: ${SHOTS}`)
+}
+
+main().then(
+  () => process.exit(0),
+  async (e) => {
+    console.error(`e2e: FAILED: ${e.message}`)
+    if (current) await shot(current, 'failure').catch(() => {})
+    console.error(`e2e: logs in ${LOGS}, screenshots in ${SHOTS}`)
+    process.exit(1)
+  }
+)
