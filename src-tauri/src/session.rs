@@ -317,12 +317,18 @@ impl Kyso {
                         .iter()
                         .map(|c| b64.encode(c))
                         .collect(),
+                    app_attest: key
+                        .app_attest
+                        .as_ref()
+                        .map(|a| kyso_api::AppAttestEvidence {
+                            key_id: a.key_id.clone(),
+                            attestation: b64.encode(&a.attestation),
+                            assertion: b64.encode(&a.assertion),
+                        }),
                 })
                 .await,
             true,
         );
-        // TODO(kyso-api): iOS App Attest (`key.app_attest`) has no field in
-        // EnrollRequest yet; the gateway cannot check it.
         let resp = resp?;
         let chain = kyso_client::parse_chain(&resp.certificate_chain_pem)?;
         let issued = spki_der(&chain[0])?;

@@ -400,6 +400,21 @@ pub struct EnrollRequest {
     /// Android key attestation chain (base64 DER, leaf first), when any.
     #[serde(default)]
     pub attestation_chain: Vec<String>,
+    /// iOS App Attest evidence, when any: the app instance's attestation and
+    /// an assertion over SHA-256(nonce ‖ the CSR's SubjectPublicKeyInfo).
+    #[serde(default)]
+    pub app_attest: Option<AppAttestEvidence>,
+}
+
+/// iOS App Attest evidence of an enrollment (`DCAppAttestService`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AppAttestEvidence {
+    /// The App Attest key id, base64 (as `generateKey` returns it).
+    pub key_id: String,
+    /// The CBOR attestation object, base64 (`attestKey`).
+    pub attestation: String,
+    /// The CBOR assertion, base64 (`generateAssertion`).
+    pub assertion: String,
 }
 
 /// A device's certificate.

@@ -141,7 +141,7 @@ pub fn run(args: AdminArgs) -> Result<(), Failure> {
     let rt = crate::runtime()?;
     rt.block_on(async move {
         let state =
-            crate::serve::open_state(args.data, args.database.as_deref(), None, None).await?;
+            crate::serve::open_state(args.data, args.database.as_deref(), None, None, None).await?;
         let me = "kyso-admin";
         match args.command {
             AdminCommand::Unit(UnitCmd::Add { name, parent }) => print_json(

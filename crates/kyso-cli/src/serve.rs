@@ -45,6 +45,30 @@ pub struct ServeArgs {
     /// Danh sách thu hồi chứng thực của Google (JSON) / Google's attestation status list.
     #[arg(long, requires = "android_package")]
     attestation_status: Option<PathBuf>,
+    /// App ID iOS (TEAMID.bundle.id) được App Attest chứng thực / the iOS App ID whose
+    /// App Attest evidence is trusted at enrollment (Apple's App Attestation root).
+    #[arg(long)]
+    ios_app_id: Option<String>,
+    /// Môi trường App Attest / App Attest environment: production or development.
+    #[arg(long, requires = "ios_app_id", default_value = "production", value_parser = ["production", "development"])]
+    app_attest_environment: String,
+}
+
+/// The App Attest configuration the flags describe, if any.
+fn app_attest(args: &ServeArgs) -> Option<kyso_gateway::state::AppAttest> {
+    let app_id = args.ios_app_id.clone()?;
+    let environment = if args.app_attest_environment == "development" {
+        kyso_attest::apple::Environment::Development
+    } else {
+        kyso_attest::apple::Environment::Production
+    };
+    Some(kyso_gateway::state::AppAttest {
+        config: kyso_attest::apple::AppAttestConfig {
+            app_id,
+            environment,
+        },
+        anchors: kyso_attest::TrustAnchors::apple_app_attestation(),
+    })
 }
 
 /// The Android attestation verifier the flags describe, if any.
@@ -91,12 +115,14 @@ pub async fn open_state(
     database: Option<&str>,
     province: Option<String>,
     android: Option<kyso_attest::AndroidVerifier>,
+    app_attest: Option<kyso_gateway::state::AppAttest>,
 ) -> Result<AppState, Failure> {
     let mut config = Config::new(data);
     if let Some(p) = province {
         config.province = p;
     }
     config.android_attestation = android;
+    config.app_attest = app_attest;
     AppState::open(config, database, kyso_gateway::system_clock())
         .await
         .map_err(|e| {
@@ -116,6 +142,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             args.database.as_deref(),
             Some(args.province.clone()),
             android_verifier(&args)?,
+            app_attest(&args),
         )
         .await?;
         if args.demo {

@@ -43,6 +43,7 @@ pub async fn enroll(
             platform: platform.to_string(),
             model: model.to_string(),
             attestation_chain: Vec::new(),
+            app_attest: None,
         })
         .await?;
     let chain = parse_chain(&r.certificate_chain_pem)?;

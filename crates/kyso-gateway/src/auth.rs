@@ -160,9 +160,14 @@ impl FromRequestParts<AppState> for Caller {
                 name: row.try_get(1)?,
             }));
         }
-        let now = crate::now_rfc3339(state.clock.now());
+        let now_t = state.clock.now();
+        let epoch = match state.sessions.get(&h, now_t) {
+            Ok(u) => return Ok(Caller::User(u)),
+            Err(epoch) => epoch,
+        };
+        let now = crate::now_rfc3339(now_t);
         let row = sqlx::query(&db.sql(
-            "SELECT u.id, u.username, u.role, u.unit_id FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT u.id, u.username, u.role, u.unit_id, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
         ))
         .bind(&h)
@@ -171,12 +176,19 @@ impl FromRequestParts<AppState> for Caller {
         .await?
         .ok_or_else(AppError::unauthorized)?;
         let role: String = row.try_get(2)?;
-        Ok(Caller::User(CallerUser {
+        let user = CallerUser {
             id: row.try_get(0)?,
             username: row.try_get(1)?,
             role: Role::parse(&role).ok_or_else(|| AppError::internal("bad role in database"))?,
             unit_id: row.try_get(3)?,
-        }))
+        };
+        let expires: String = row.try_get(4)?;
+        if let Ok(t) =
+            time::OffsetDateTime::parse(&expires, &time::format_description::well_known::Rfc3339)
+        {
+            state.sessions.put(&h, &user, t, epoch);
+        }
+        Ok(Caller::User(user))
     }
 }
 

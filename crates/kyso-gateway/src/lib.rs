@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod ca;
+pub mod cache;
 pub mod db;
 pub mod demo;
 pub mod error;

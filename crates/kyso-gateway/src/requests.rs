@@ -296,8 +296,10 @@ pub async fn record_document(
     Ok(())
 }
 
-/// Tells the signer's open connections about a change.
+/// Tells the signer's open connections about a change, and drops their
+/// cached inbox. Every change to a request calls this after its commit.
 pub fn notify(state: &AppState, r: &SigningRequest) {
+    state.inboxes.invalidate(&r.signer.id);
     state.events.publish(
         &r.signer.id,
         RequestEvent {

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use crate::auth::LoginLimiter;
 use crate::ca::DeviceCa;
+use crate::cache::{Inboxes, Sessions};
 use crate::db::Db;
 use crate::events::Events;
 use crate::store::DocStore;
@@ -42,6 +43,18 @@ pub struct Config {
     /// list, the app's package and signing digest). Without it, every key is
     /// recorded as a software key, which never overstates it.
     pub android_attestation: Option<kyso_attest::AndroidVerifier>,
+    /// iOS App Attest: the app's App ID and environment, and Apple's App
+    /// Attestation root. Without it, iOS keys are recorded as software keys.
+    pub app_attest: Option<AppAttest>,
+}
+
+/// What the gateway checks iOS enrollments against.
+#[derive(Debug, Clone)]
+pub struct AppAttest {
+    /// App ID (`TEAMID.bundle.id`) and environment.
+    pub config: kyso_attest::apple::AppAttestConfig,
+    /// Apple's App Attestation root (tests: their own).
+    pub anchors: kyso_attest::TrustAnchors,
 }
 
 impl Config {
@@ -53,6 +66,7 @@ impl Config {
             session_ttl: time::Duration::hours(12),
             province: "Tỉnh Kyso".into(),
             android_attestation: None,
+            app_attest: None,
         }
     }
 }
@@ -74,6 +88,10 @@ pub struct Inner {
     pub events: Events,
     /// Login rate limiting.
     pub limiter: LoginLimiter,
+    /// Sessions read from the database (SQLite only: see `cache`).
+    pub sessions: Sessions,
+    /// Leaders' inboxes as JSON (SQLite only: see `cache`).
+    pub inboxes: Inboxes,
     /// Settings.
     pub config: Config,
     /// Time.
@@ -104,12 +122,16 @@ impl AppState {
             .map_err(|e| format!("database: {e}"))?;
         let store = DocStore::open(&config.data_dir).map_err(|e| format!("document store: {e}"))?;
         let ca = DeviceCa::load_or_create(&config.data_dir, &config.province, clock.now().into())?;
+        // One process owns a SQLite data directory; PostgreSQL may be shared.
+        let cache = !db.is_postgres();
         Ok(Self(Arc::new(Inner {
             db,
             store,
             ca,
             events: Events::default(),
             limiter: LoginLimiter::default(),
+            sessions: Sessions::new(cache),
+            inboxes: Inboxes::new(cache),
             config,
             clock,
         })))

@@ -30,7 +30,17 @@ impl DocStore {
 
     /// Stores `bytes`; returns their SHA-256 (hex). Idempotent.
     pub fn put(&self, bytes: &[u8]) -> std::io::Result<String> {
-        let sha = hex(&Sha256::digest(bytes));
+        self.put_digested(bytes, hex(&Sha256::digest(bytes)))
+    }
+
+    /// [`DocStore::put`] for bytes whose SHA-256 (hex) the caller has
+    /// already computed over these very bytes (the verifier's report does,
+    /// in the pass it makes anyway): no second pass.
+    pub fn put_digested(&self, bytes: &[u8], sha: String) -> std::io::Result<String> {
+        if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(std::io::ErrorKind::InvalidInput.into());
+        }
+        debug_assert_eq!(sha, hex(&Sha256::digest(bytes)), "a wrong digest");
         let path = self.path(&sha);
         if path.exists() {
             return Ok(sha);

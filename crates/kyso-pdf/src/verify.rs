@@ -18,6 +18,7 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::OctetString;
 use der::{Decode, Encode};
+use sha2::Digest;
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::KeyUsages;
@@ -82,6 +83,7 @@ pub fn verify<S: Source + Copy>(src: S, opts: &VerifyOptions) -> Report {
         sub_indication: None,
         profile: profile_name,
         file_size: src.len(),
+        sha256: String::new(),
         revisions: 0,
         signatures: Vec::new(),
         errors: Vec::new(),
@@ -130,7 +132,25 @@ pub fn verify<S: Source + Copy>(src: S, opts: &VerifyOptions) -> Report {
     }
     let dss = revocation::read_dss(&doc);
     let mut verdicts: BTreeMap<usize, Verdict> = BTreeMap::new();
-    let original_end = opts.original.map(|o| check_original(src, &revs, o));
+    // One SHA-256 pass over the file serves the file's digest, the issued
+    // document's (a prefix) and each signed range's first part (a prefix).
+    let prefixes = Prefixes::hash(
+        src,
+        opts.original
+            .map(|o| o.len)
+            .into_iter()
+            .chain(fields.iter().filter_map(|x| range_end_b(x.value.as_ref()?))),
+    );
+    match &prefixes {
+        Ok(p) => report.sha256 = hex(&p.file),
+        Err(e) => report.errors.push(f(
+            "io",
+            format!("lỗi đọc tệp: {e}"),
+            format!("read error: {e}"),
+        )),
+    }
+    let prefixes = prefixes.unwrap_or_default();
+    let original_end = opts.original.map(|o| check_original(&prefixes, &revs, o));
 
     // Document timestamps first: a valid one proves every earlier revision existed.
     let is_doc_ts = |x: &&revision::SigField| {
@@ -151,7 +171,15 @@ pub fn verify<S: Source + Copy>(src: S, opts: &VerifyOptions) -> Report {
         )
         .collect();
     for field in ordered {
-        let mut s = check_signature(src, &doc, &revs, field, &dss, &doc_ts_poe, opts);
+        let whole = Whole {
+            src,
+            doc: &doc,
+            revs: &revs,
+            dss: &dss,
+            prefixes: &prefixes,
+            opts,
+        };
+        let mut s = check_signature(&whole, field, &doc_ts_poe);
         if s.kind == "document_timestamp"
             && s.indication == Indication::TotalPassed
             && let (Some(r), Some(t)) = (s.revision, s.timestamps.first())
@@ -296,18 +324,73 @@ fn fail(s: &mut SignatureReport, ind: Indication, sub: SubIndication) {
 
 /// The revision that ends exactly at the issued document's length and
 /// whose bytes hash to it.
-fn check_original<S: Source + Copy>(src: S, revs: &[Revision], o: Original) -> Result<usize, ()> {
+fn check_original(prefixes: &Prefixes, revs: &[Revision], o: Original) -> Result<usize, ()> {
     let idx = revs.iter().position(|r| r.end == o.len).ok_or(())?;
-    let mut h = Hasher::new(DigestAlg::Sha256);
-    for_each_chunk(&src, 0..o.len, |c| {
-        h.update(c);
-        Ok(())
-    })
-    .map_err(|_| ())?;
-    if h.finish() == o.sha256 {
+    let h = prefixes.at.get(&o.len).ok_or(())?;
+    if h.clone().finalize()[..] == o.sha256 {
         Ok(idx)
     } else {
         Err(())
+    }
+}
+
+/// The `b` of a signature dictionary's `/ByteRange [0 b c d]`, if it has one.
+fn range_end_b(sig: &Dict) -> Option<u64> {
+    match sig.get("ByteRange") {
+        Some(Object::Array(a)) => match a.get(1) {
+            Some(Object::Int(b)) if *b >= 0 => Some(*b as u64),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// SHA-256 states of the file's prefixes at chosen offsets and the whole
+/// file's digest, from one pass over it.
+#[derive(Default)]
+struct Prefixes {
+    /// The state after hashing `[0, offset)`, for each offset asked for
+    /// that lies within the file.
+    at: BTreeMap<u64, sha2::Sha256>,
+    /// SHA-256 of the whole file.
+    file: [u8; 32],
+}
+
+impl Prefixes {
+    fn hash<S: Source>(src: S, offsets: impl Iterator<Item = u64>) -> std::io::Result<Self> {
+        let len = src.len();
+        let mut want: Vec<u64> = offsets.filter(|o| *o <= len).collect();
+        want.sort_unstable();
+        want.dedup();
+        let mut want = want.into_iter().peekable();
+        let mut at = BTreeMap::new();
+        let mut h = sha2::Sha256::new();
+        let mut pos = 0u64;
+        for_each_chunk(&src, 0..len, |mut chunk| {
+            while let Some(&o) = want.peek() {
+                let end = pos + chunk.len() as u64;
+                if o > end {
+                    break;
+                }
+                let (head, rest) = chunk.split_at((o - pos) as usize);
+                h.update(head);
+                pos = o;
+                chunk = rest;
+                at.insert(o, h.clone());
+                want.next();
+            }
+            h.update(chunk);
+            pos += chunk.len() as u64;
+            Ok(())
+        })?;
+        // Offsets past the last chunk (an empty file, or one at its end).
+        for o in want {
+            at.insert(o, h.clone());
+        }
+        Ok(Self {
+            at,
+            file: h.finalize().into(),
+        })
     }
 }
 
@@ -359,16 +442,30 @@ fn empty_report(field: &str) -> SignatureReport {
     }
 }
 
+/// What every signature's checks read of the whole document.
+struct Whole<'a, S: Source + Copy> {
+    src: S,
+    doc: &'a Document<S>,
+    revs: &'a [Revision],
+    dss: &'a revocation::Dss,
+    prefixes: &'a Prefixes,
+    opts: &'a VerifyOptions,
+}
+
 /// Structure, integrity and certificate checks of one signature.
 fn check_signature<S: Source + Copy>(
-    src: S,
-    doc: &Document<S>,
-    revs: &[Revision],
+    whole: &Whole<'_, S>,
     field: &revision::SigField,
-    dss: &revocation::Dss,
     later_doc_ts: &[(usize, OffsetDateTime)],
-    opts: &VerifyOptions,
 ) -> SignatureReport {
+    let Whole {
+        src,
+        doc,
+        revs,
+        dss,
+        prefixes,
+        opts,
+    } = *whole;
     let mut s = empty_report(&field.name);
     let Some(sig) = field.value.as_ref() else {
         return s;
@@ -593,8 +690,12 @@ fn check_signature<S: Source + Copy>(
         }
     };
     s.digest_algorithm = Some(format!("{digest_alg:?}").to_uppercase());
-    let mut h = Hasher::new(digest_alg);
-    let hashed = for_each_chunk(&src, 0..b, |x| {
+    // [0, b) is already hashed when the algorithm is SHA-256.
+    let (mut h, done) = match (digest_alg, prefixes.at.get(&b)) {
+        (DigestAlg::Sha256, Some(state)) => (Hasher::Sha256(state.clone()), b),
+        _ => (Hasher::new(digest_alg), 0),
+    };
+    let hashed = for_each_chunk(&src, done..b, |x| {
         h.update(x);
         Ok(())
     })

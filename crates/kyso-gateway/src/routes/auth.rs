@@ -96,12 +96,16 @@ pub async fn logout(
         .and_then(|v| v.strip_prefix("Bearer "))
         .ok_or_else(AppError::unauthorized)?;
     let db = &state.db;
+    let hash = secret_hash(token.trim());
     let mut w = db.begin_write().await?;
     sqlx::query(&db.sql("DELETE FROM sessions WHERE token_hash = ?"))
-        .bind(secret_hash(token.trim()))
+        .bind(&hash)
         .execute(&mut *w.tx)
         .await?;
     w.tx.commit().await?;
+    // After the commit: a reader that found the row before it cannot put it
+    // back (the eviction bumps the cache's epoch).
+    state.sessions.remove(&hash);
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 

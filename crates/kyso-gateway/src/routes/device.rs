@@ -27,6 +27,7 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::auth::Caller;
+use crate::cache::{InboxBody, Lookup};
 use crate::error::{AppError, AppResult};
 use crate::requests;
 use crate::routes::{JsonBody, PathParam};
@@ -155,10 +156,21 @@ pub async fn enroll(
     ))
 }
 
-/// The security level the enrollment proves: an Android key attestation
-/// chain is verified (challenge = the enrollment nonce, key = the CSR's) when
-/// the gateway is configured for it; anything else is a software key.
+/// The security level the enrollment proves, when the gateway is configured
+/// for the platform's evidence; anything else is a software key.
+///
+/// * Android: the key attestation chain is verified (challenge = the
+///   enrollment nonce, key = the CSR's) and proves TEE or StrongBox.
+/// * iOS: the App Attest attestation and assertion are verified over
+///   SHA-256(nonce ‖ the CSR's SubjectPublicKeyInfo). App Attest proves a
+///   genuine instance of our app on a genuine device, which bound this key
+///   to the enrollment; Apple offers no attestation of a Secure Enclave key
+///   itself, so the Secure Enclave level rests on the app, whose only key
+///   generation is in the Secure Enclave (the keystore plugin's Swift side).
 fn attested_level(state: &AppState, req: &EnrollRequest) -> AppResult<SecurityLevel> {
+    if req.platform == "ios" {
+        return app_attested_level(state, req);
+    }
     let Some(verifier) = &state.config.android_attestation else {
         return Ok(SecurityLevel::Software);
     };
@@ -188,15 +200,91 @@ fn attested_level(state: &AppState, req: &EnrollRequest) -> AppResult<SecurityLe
     Ok(proven.level.into())
 }
 
-/// Requests waiting for the caller's signature.
+/// iOS: see [`attested_level`].
+fn app_attested_level(state: &AppState, req: &EnrollRequest) -> AppResult<SecurityLevel> {
+    let (Some(cfg), Some(ev)) = (&state.config.app_attest, &req.app_attest) else {
+        return Ok(SecurityLevel::Software);
+    };
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let field = |name: &str, v: &str| {
+        b64.decode(v.trim())
+            .map_err(|_| AppError::bad_request(format!("app_attest.{name} is not base64")))
+    };
+    let (key_id, attestation, assertion) = (
+        field("key_id", &ev.key_id)?,
+        field("attestation", &ev.attestation)?,
+        field("assertion", &ev.assertion)?,
+    );
+    let nonce = b64
+        .decode(&req.nonce)
+        .map_err(|_| AppError::bad_request("the enrollment challenge is not base64"))?;
+    let spki = kyso_attest::csr_public_key(req.csr_pem.as_bytes())
+        .ok_or_else(|| AppError::bad_request("the CSR carries no readable public key"))?;
+    let evidence = kyso_attest::apple::Enrollment {
+        key_id: &key_id,
+        attestation: &attestation,
+        assertion: &assertion,
+    };
+    let now: std::time::SystemTime = state.clock.now().into();
+    kyso_attest::apple::verify_enrollment(&evidence, &nonce, &spki, &cfg.config, &cfg.anchors, now)
+        .map_err(|e| {
+            AppError::bad_request(format!(
+                "App Attest refused ({}): {}",
+                e.code(),
+                e.message_en()
+            ))
+        })?;
+    Ok(SecurityLevel::TrustedEnvironment)
+}
+
+/// Requests waiting for the caller's signature. The answer carries an
+/// `ETag`; a client that sends it back in `If-None-Match` gets 304 while
+/// nothing changed.
 #[utoipa::path(get, path = "/api/v1/device/inbox", tag = "device", security(("bearer" = [])),
-    responses((status = 200, description = "Pending requests, most urgent and oldest first", body = [SigningRequest])))]
+    params(("If-None-Match" = Option<String>, Header, description = "the `ETag` of the inbox the client holds")),
+    responses((status = 200, description = "Pending requests, most urgent and oldest first", body = [SigningRequest],
+            headers(("ETag" = String, description = "identifies this list; changes whenever it does"))),
+        (status = 304, description = "Unchanged since the `If-None-Match` tag",
+            headers(("ETag" = String, description = "the same tag")))))]
 pub async fn inbox(
     State(state): State<AppState>,
     caller: Caller,
-) -> AppResult<Json<Vec<SigningRequest>>> {
+    headers: HeaderMap,
+) -> AppResult<Response> {
     let u = leader(&caller)?;
-    requests::inbox(&state.db, &u.id).await.map(Json)
+    let body = match state.inboxes.get(&u.id) {
+        Lookup::Hit(b) => b,
+        Lookup::Miss(generation) => {
+            let list = requests::inbox(&state.db, &u.id).await?;
+            let json = serde_json::to_vec(&list).map_err(AppError::internal)?;
+            let etag = format!("\"{}\"", hex(&Sha256::digest(&json)[..16]));
+            let b = InboxBody {
+                json: json.into(),
+                etag,
+            };
+            state.inboxes.put(&u.id, generation, b.clone());
+            b
+        }
+    };
+    let unchanged = headers
+        .get(axum::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == body.etag || t.trim() == "*")
+        });
+    let (status, payload) = if unchanged {
+        (StatusCode::NOT_MODIFIED, axum::body::Body::empty())
+    } else {
+        (StatusCode::OK, axum::body::Body::from(body.json))
+    };
+    let mut res = Response::builder()
+        .status(status)
+        .header(axum::http::header::ETAG, &body.etag);
+    if !unchanged {
+        res = res.header(axum::http::header::CONTENT_TYPE, "application/json");
+    }
+    res.body(payload).map_err(AppError::internal)
 }
 
 /// A request addressed to the caller (404 for anyone else's).
@@ -361,9 +449,10 @@ pub async fn upload_signed(
             report_json,
         ));
     };
-    // Writing and syncing the file blocks: off the async workers.
-    let (store, upload) = (state.store.clone(), body.clone());
-    let sha = tokio::task::spawn_blocking(move || store.put(&upload))
+    // Writing and syncing the file blocks: off the async workers. The
+    // verifier's pass over the upload gave its digest.
+    let (store, upload, digest) = (state.store.clone(), body.clone(), report.sha256.clone());
+    let sha = tokio::task::spawn_blocking(move || store.put_digested(&upload, digest))
         .await
         .map_err(AppError::internal)??;
     let now = state.now();

@@ -173,3 +173,138 @@ async fn without_attestation_configured_every_key_is_software() {
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(r.json()["security_level"], "software", "never overstated");
 }
+
+/// An iOS enrollment of the device key `csr_seed` whose App Attest evidence
+/// (kyso-attest's test PKI) covers SHA-256(`challenge` ‖ the SPKI of key
+/// `bound_seed`), as the keystore plugin's Swift side makes it.
+async fn enroll_ios(
+    gw: &Gw,
+    token: &str,
+    nonce: &str,
+    challenge: &[u8],
+    csr_seed: u8,
+    bound_seed: u8,
+) -> Resp {
+    let pki = testing::app_attest_pki();
+    let cdh = kyso_attest::apple::enrollment_client_data_hash(
+        challenge,
+        &Key::p256(bound_seed).spki_der(),
+    );
+    let attestation = testing::attestation(
+        &pki,
+        &testing::AttestationSpec {
+            client_data_hash: cdh,
+            ..Default::default()
+        },
+    );
+    let assertion = testing::assertion(&pki.key, testing::APP_ID, 1, &cdh);
+    let csr = kyso_gateway::ca::csr_pem(&signing_key(&Key::p256(csr_seed)), "device").expect("csr");
+    post_json(
+        gw,
+        "/api/v1/device/enroll",
+        Some(token),
+        serde_json::json!({
+            "nonce": nonce, "csr_pem": csr, "platform": "ios", "model": "iPhone (test)",
+            "app_attest": {"key_id": b64(&pki.key_id), "attestation": b64(&attestation), "assertion": b64(&assertion)},
+        }),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ios_keys_bound_by_app_attest_are_recorded_as_secure_enclave() {
+    let gw = gateway_with(Backend::Sqlite, |c| {
+        c.app_attest = Some(kyso_gateway::state::AppAttest {
+            config: kyso_attest::apple::AppAttestConfig {
+                app_id: testing::APP_ID.into(),
+                environment: kyso_attest::apple::Environment::Production,
+            },
+            anchors: testing::app_attest_pki().anchors,
+        });
+    })
+    .await;
+    let leader = login(&gw, "leader1").await;
+    let decode = |n: &str| {
+        base64::engine::general_purpose::STANDARD
+            .decode(n)
+            .expect("base64")
+    };
+
+    let n = nonce(&gw, &leader).await;
+    let r = enroll_ios(&gw, &leader, &n, &decode(&n), 41, 41).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(r.json()["security_level"], "trusted_environment");
+
+    // Evidence made for another challenge (replayed from an earlier enrollment).
+    let n = nonce(&gw, &leader).await;
+    let r = enroll_ios(&gw, &leader, &n, testing::NONCE, 42, 42).await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert!(String::from_utf8_lossy(&r.body).contains("App Attest"));
+
+    // Evidence that binds another key than the CSR's.
+    let n = nonce(&gw, &leader).await;
+    let r = enroll_ios(&gw, &leader, &n, &decode(&n), 43, 44).await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+
+    // Malformed evidence is refused with a clear error, not recorded.
+    let n = nonce(&gw, &leader).await;
+    let csr = kyso_gateway::ca::csr_pem(&signing_key(&Key::p256(45)), "device").expect("csr");
+    let r = post_json(
+        &gw,
+        "/api/v1/device/enroll",
+        Some(&leader),
+        serde_json::json!({"nonce": n, "csr_pem": csr, "platform": "ios",
+            "app_attest": {"key_id": "!!", "attestation": "", "assertion": ""}}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&r.body).contains("key_id"));
+
+    // An iPhone without App Attest evidence enrolls a software key.
+    let n = nonce(&gw, &leader).await;
+    let r = post_json(
+        &gw,
+        "/api/v1/device/enroll",
+        Some(&leader),
+        serde_json::json!({"nonce": n, "csr_pem": csr, "platform": "ios"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.json()["security_level"], "software", "never overstated");
+
+    let admin = login(&gw, "admin").await;
+    let devices = get(&gw, "/api/v1/admin/devices", Some(&admin)).await.json();
+    assert_eq!(
+        devices.as_array().map(Vec::len),
+        Some(2),
+        "refused enrollments record nothing"
+    );
+}
+
+#[tokio::test]
+async fn without_app_attest_configured_ios_keys_are_software() {
+    let gw = gateway().await;
+    let leader = login(&gw, "leader1").await;
+    let n = nonce(&gw, &leader).await;
+    let challenge = base64::engine::general_purpose::STANDARD
+        .decode(&n)
+        .expect("base64");
+    let r = enroll_ios(&gw, &leader, &n, &challenge, 51, 51).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.json()["security_level"], "software", "never overstated");
+}

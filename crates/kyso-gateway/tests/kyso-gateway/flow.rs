@@ -25,6 +25,7 @@ on_both!(
     a_revoked_device_signs_nothing,
     concurrent_uploads_have_exactly_one_winner,
     decline_and_cancel_follow_the_state_machine,
+    inbox_and_session_reads_follow_every_change,
 );
 
 async fn draft_to_signed_pdf_with_webhook_and_audit(backend: Backend) {
@@ -601,5 +602,166 @@ async fn past_deadlines_expire_with_a_webhook() {
         statuses,
         vec!["pending", "expired"],
         "the integrator hears about it"
+    );
+}
+
+/// The inbox (cached on SQLite) follows every change to the leader's
+/// requests, its `ETag` answers 304 only while nothing changed, and a
+/// session (cached on SQLite) is refused the moment it is logged out.
+async fn inbox_and_session_reads_follow_every_change(backend: Backend) {
+    let gw = gateway_on(backend).await;
+    let token = login(&gw, "leader1").await;
+    let other = login(&gw, "leader1").await;
+    let inbox = |tag: Option<String>| {
+        let (gw, token) = (&gw, token.clone());
+        async move {
+            let extra: Vec<(&str, &str)> = tag
+                .as_deref()
+                .map(|t| vec![("If-None-Match", t)])
+                .unwrap_or_default();
+            let mut b = axum::http::Request::builder()
+                .uri("/api/v1/device/inbox")
+                .header("Authorization", format!("Bearer {token}"));
+            for (k, v) in extra {
+                b = b.header(k, v);
+            }
+            use tower::ServiceExt;
+            let resp = gw
+                .app
+                .clone()
+                .oneshot(b.body(axum::body::Body::empty()).expect("request"))
+                .await
+                .expect("infallible");
+            let status = resp.status();
+            let etag = resp
+                .headers()
+                .get("ETag")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            let ids: Vec<String> = if status == StatusCode::OK {
+                serde_json::from_slice::<Vec<serde_json::Value>>(&body)
+                    .expect("a JSON array")
+                    .iter()
+                    .map(|r| r["id"].as_str().expect("id").to_string())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect()
+            } else {
+                assert!(body.is_empty(), "304 has no body");
+                Vec::new()
+            };
+            (status, etag.expect("every answer has an ETag"), ids)
+        }
+    };
+    let (s0, tag0, ids0) = inbox(None).await;
+    assert_eq!((s0, ids0.len()), (StatusCode::OK, 0), "empty inbox");
+    let (s, tag, _) = inbox(Some(tag0.clone())).await;
+    assert_eq!(
+        (s, &tag),
+        (StatusCode::NOT_MODIFIED, &tag0),
+        "unchanged: 304 with the same tag"
+    );
+
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let r = submit(&gw, "leader1", &pdf(&format!("Cong van {n}")), None).await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        ids.push(r.json()["id"].as_str().expect("id").to_string());
+        let (s, tag, seen) = inbox(Some(tag0.clone())).await;
+        assert_eq!(s, StatusCode::OK, "a new draft changes the inbox");
+        assert_ne!(tag, tag0);
+        assert_eq!(seen.len(), n + 1, "the new draft is listed at once");
+    }
+    // Another leader's draft changes nothing here.
+    let (_, tag_before, _) = inbox(None).await;
+    assert_eq!(
+        submit(&gw, "leader2", &pdf("Khac"), None).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        inbox(Some(tag_before.clone())).await.0,
+        StatusCode::NOT_MODIFIED
+    );
+
+    // Sign one, decline one, cancel one: each leaves the inbox at once.
+    let dev = enroll(&gw, &token).await;
+    let doc = get(
+        &gw,
+        &format!("/api/v1/device/requests/{}/document", ids[0]),
+        Some(&token),
+    )
+    .await;
+    let up = upload(&gw, &token, &ids[0], sign(&dev, &doc.body), "k-cache").await;
+    assert_eq!(
+        up.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&up.body)
+    );
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v
+    };
+    assert_eq!(inbox(None).await.2, sorted(&ids[1..]), "signed: gone");
+    let d = post_json(
+        &gw,
+        &format!("/api/v1/device/requests/{}/decline", ids[1]),
+        Some(&token),
+        serde_json::json!({"reason": "Sai thể thức"}),
+    )
+    .await;
+    assert_eq!(d.status, StatusCode::OK);
+    assert_eq!(inbox(None).await.2, sorted(&ids[2..]), "declined: gone");
+    let c = call(
+        &gw,
+        "POST",
+        &format!("/api/v1/requests/{}/cancel", ids[2]),
+        Some(&gw.integrator_key),
+        None,
+        Vec::new(),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        c.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&c.body)
+    );
+    let (s, tag_end, left) = inbox(Some(tag_before)).await;
+    assert_eq!((s, left.len()), (StatusCode::OK, 0), "cancelled: gone");
+    assert_eq!(tag_end, tag0, "the same list has the same tag");
+
+    // Logout ends this session at once, and only this one.
+    let me = get(&gw, "/api/v1/me", Some(&token)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    let out = call(
+        &gw,
+        "POST",
+        "/api/v1/auth/logout",
+        Some(&token),
+        None,
+        Vec::new(),
+        &[],
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        get(&gw, "/api/v1/me", Some(&token)).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a logged-out token is refused at once"
+    );
+    assert_eq!(
+        get(&gw, "/api/v1/device/inbox", Some(&token)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(&gw, "/api/v1/me", Some(&other)).await.status,
+        StatusCode::OK,
+        "the leader's other session lives on"
     );
 }

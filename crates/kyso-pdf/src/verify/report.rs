@@ -181,6 +181,8 @@ pub struct Report {
     pub profile: &'static str,
     /// Size in bytes.
     pub file_size: u64,
+    /// SHA-256 of the whole file, hex (empty if it could not be read).
+    pub sha256: String,
     /// Number of revisions found.
     pub revisions: usize,
     /// Every signature, in revision order.

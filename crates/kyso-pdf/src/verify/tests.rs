@@ -1866,6 +1866,54 @@ fn original_matches_the_issued_document() {
     }
 }
 
+/// The one pass that serves every prefix digest: states at offsets on,
+/// just before and just after the 256 KiB chunk boundaries, at 0 and at the
+/// end, equal hashing each prefix on its own; offsets past the end are left
+/// out; the file's digest is the report's `sha256`.
+#[test]
+fn one_pass_gives_every_prefix_digest() {
+    let data: Vec<u8> = (0..700_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    let chunk = 256 * 1024u64;
+    let offsets = [
+        0,
+        1,
+        chunk - 1,
+        chunk,
+        chunk + 1,
+        2 * chunk,
+        699_999,
+        700_000,
+        700_001,
+    ];
+    let p = super::Prefixes::hash(&data[..], offsets.into_iter()).expect("reads");
+    for o in offsets {
+        match p.at.get(&o) {
+            Some(h) if o <= 700_000 => assert_eq!(
+                h.clone().finalize()[..],
+                sha256(&data[..o as usize])[..],
+                "prefix of {o} bytes"
+            ),
+            None if o > 700_000 => {}
+            other => panic!(
+                "offset {o}: {}",
+                if other.is_some() { "kept" } else { "missing" }
+            ),
+        }
+    }
+    assert_eq!(p.file, sha256(&data));
+    let pk = pki();
+    let pdf = signed(&testpdf::simple(Xref::Table), &pk);
+    let r = verify(
+        &pdf[..],
+        &vopts(Profile::Strict, std::slice::from_ref(&pk.root.cert)),
+    );
+    assert_eq!(
+        r.sha256,
+        super::hex(&sha256(&pdf)),
+        "the report names the file it judged"
+    );
+}
+
 #[test]
 fn a_different_original_is_not_issued_document() {
     let p = pki();
