@@ -242,10 +242,10 @@ function card(id) {
 async function open(s, id, title) {
   log(`open ${id} (${title})`)
   await s.click(card(id), { timeout: 30000 })
-  await expect(s, '#doc-title', `the document ${id} to open`)
-  const shown = await s.text('#doc-title')
-  check(shown === title, `the document view shows "${shown}", expected "${title}"`)
-  check((await s.url()).endsWith(`#/inbox/${encodeURIComponent(id)}`), `the URL is ${await s.url()}`)
+  await until(`the document view of ${id} ("${title}")`, async () => {
+    await noErrorBox(s, `opening ${id}`)
+    return (await s.url()).endsWith(`#/inbox/${encodeURIComponent(id)}`) && (await s.text('#doc-title')) === title
+  })
   // The page rendered by pdfium (a blob: PNG), loaded with a real size.
   await until(
     'page 1 rendered by pdfium',
