@@ -88,7 +88,10 @@ pub fn summary_from_json(report: &Value) -> VerificationSummary {
         signer_subject: string(&last["signer"]["subject"]).unwrap_or_default(),
         issuer_subject: string(&last["signer"]["issuer"]).unwrap_or_default(),
         trusted: last["trusted"].as_bool().unwrap_or(false),
-        claimed_signing_time: string(&last["claimed_signing_time"]),
+        // The report has the /M as written (a PDF date); the UI shows
+        // ISO 8601 in Vietnam time.
+        claimed_signing_time: string(&last["claimed_signing_time"])
+            .map(|m| kyso_pdf::sign::pdf_date_to_iso(&m).unwrap_or(m)),
         timestamp_time,
         coverage: string(&last["coverage"]).unwrap_or_else(|| "partial".into()),
         signed_sha256: String::new(),
@@ -113,7 +116,7 @@ mod tests {
                   "coverage": "revision", "warnings": [], "errors": [], "timestamps": [] },
                 { "kind": "document_timestamp", "signer": { "subject": "CN=TSA" } },
                 { "kind": "signature", "signer": { "subject": "CN=New", "issuer": "CN=CA" },
-                  "trusted": false, "coverage": "whole_file", "claimed_signing_time": "2026-11-21T07:00:00Z",
+                  "trusted": false, "coverage": "whole_file", "claimed_signing_time": "D:20261121140000+07'00'",
                   "warnings": [{ "code": "no_timestamp", "vi": "v", "en": "e" }],
                   "errors": [{ "code": "untrusted", "vi": "v", "en": "e" }],
                   "timestamps": [{ "kind": "signature", "valid": true, "time": "2026-11-21T07:00:01Z" }] }
@@ -130,6 +133,11 @@ mod tests {
             Some("NO_CERTIFICATE_CHAIN_FOUND")
         );
         assert_eq!(s.timestamp_time.as_deref(), Some("2026-11-21T07:00:01Z"));
+        assert_eq!(
+            s.claimed_signing_time.as_deref(),
+            Some("2026-11-21T14:00:00+07:00"),
+            "the report's PDF date /M becomes ISO 8601 in Vietnam time"
+        );
         assert_eq!(s.warnings.len(), 1);
         assert_eq!(s.errors[0].code, "untrusted");
         assert_eq!(hex32(&"ab".repeat(32)), Some([0xab; 32]));

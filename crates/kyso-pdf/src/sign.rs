@@ -427,6 +427,39 @@ pub fn pdf_date(t: OffsetDateTime) -> String {
     appearance::vietnam_time(t).format(&f).unwrap_or_default()
 }
 
+/// A PDF date (`D:YYYYMMDDHHmmSS` with `Z`, `+HH'mm'` or `-HH'mm'`; the
+/// apostrophes optional) as ISO 8601 in Vietnam time, e.g.
+/// `2026-03-05T14:30:00+07:00` (DESIGN.md §5), or `None` when it is not a
+/// complete date with seconds and an offset.
+pub fn pdf_date_to_iso(s: &str) -> Option<String> {
+    let s = s.strip_prefix("D:").unwrap_or(s);
+    let digits = s.get(..14)?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |a: usize, b: usize| digits[a..b].parse::<u32>().ok();
+    let date = time::Date::from_calendar_date(
+        n(0, 4)? as i32,
+        time::Month::try_from(n(4, 6)? as u8).ok()?,
+        n(6, 8)? as u8,
+    )
+    .ok()?;
+    let clock = time::Time::from_hms(n(8, 10)? as u8, n(10, 12)? as u8, n(12, 14)? as u8).ok()?;
+    let zone: String = s[14..].chars().filter(|c| *c != '\'').collect();
+    let offset = match zone.as_str() {
+        "Z" | "Z00" | "Z0000" => time::UtcOffset::UTC,
+        z if z.len() == 5 && (z.starts_with('+') || z.starts_with('-')) => {
+            let h: i8 = z[1..3].parse().ok()?;
+            let m: i8 = z[3..5].parse().ok()?;
+            let sign = if z.starts_with('-') { -1 } else { 1 };
+            time::UtcOffset::from_hms(sign * h, sign * m, 0).ok()?
+        }
+        _ => return None,
+    };
+    let t = time::PrimitiveDateTime::new(date, clock).assume_offset(offset);
+    Some(appearance::iso_time_vn(t))
+}
+
 fn add_field_to_acroform<S: Source>(
     doc: &Document<S>,
     up: &mut Update,

@@ -659,3 +659,24 @@ fn fractional_page_boxes_survive_rewriting_so_the_original_check_passes() {
         report.to_json()
     );
 }
+
+#[test]
+fn pdf_dates_read_back_as_vietnam_iso_time() {
+    let t = time::macros::datetime!(2026-03-05 07:30:00 UTC);
+    assert_eq!(
+        super::pdf_date_to_iso(&super::pdf_date(t)).as_deref(),
+        Some("2026-03-05T14:30:00+07:00"),
+        "our own /M round-trips"
+    );
+    for (pdf, iso) in [
+        ("D:20260305073000Z", Some("2026-03-05T14:30:00+07:00")),
+        ("D:20260305023000-05'00'", Some("2026-03-05T14:30:00+07:00")),
+        ("D:20260305143000+0700", Some("2026-03-05T14:30:00+07:00")),
+        ("D:20260305143000", None),
+        ("D:2026030514", None),
+        ("D:20261305143000Z", None),
+        ("not a date", None),
+    ] {
+        assert_eq!(super::pdf_date_to_iso(pdf).as_deref(), iso, "{pdf}");
+    }
+}
