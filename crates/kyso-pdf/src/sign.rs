@@ -433,18 +433,7 @@ pub fn pdf_date(t: OffsetDateTime) -> String {
 /// complete date with seconds and an offset.
 pub fn pdf_date_to_iso(s: &str) -> Option<String> {
     let s = s.strip_prefix("D:").unwrap_or(s);
-    let digits = s.get(..14)?;
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let n = |a: usize, b: usize| digits[a..b].parse::<u32>().ok();
-    let date = time::Date::from_calendar_date(
-        n(0, 4)? as i32,
-        time::Month::try_from(n(4, 6)? as u8).ok()?,
-        n(6, 8)? as u8,
-    )
-    .ok()?;
-    let clock = time::Time::from_hms(n(8, 10)? as u8, n(10, 12)? as u8, n(12, 14)? as u8).ok()?;
+    let local = crate::timestamp::date_time_14(s.get(..14)?)?;
     let zone: String = s[14..].chars().filter(|c| *c != '\'').collect();
     let offset = match zone.as_str() {
         "Z" | "Z00" | "Z0000" => time::UtcOffset::UTC,
@@ -456,7 +445,7 @@ pub fn pdf_date_to_iso(s: &str) -> Option<String> {
         }
         _ => return None,
     };
-    let t = time::PrimitiveDateTime::new(date, clock).assume_offset(offset);
+    let t = local.assume_offset(offset);
     Some(appearance::iso_time_vn(t))
 }
 

@@ -137,7 +137,16 @@ fn generalized_time(v: &[u8]) -> Option<OffsetDateTime> {
     {
         return None;
     }
-    let n = |a: usize, b: usize| whole[a..b].parse::<u32>().ok();
+    Some(date_time_14(whole)?.assume_utc())
+}
+
+/// `YYYYMMDDHHMMSS` (exactly 14 digits) as a date and time without offset:
+/// the common core of ASN.1 GeneralizedTime and PDF dates.
+pub(crate) fn date_time_14(digits: &str) -> Option<time::PrimitiveDateTime> {
+    if digits.len() != 14 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |a: usize, b: usize| digits[a..b].parse::<u32>().ok();
     let date = time::Date::from_calendar_date(
         n(0, 4)? as i32,
         time::Month::try_from(n(4, 6)? as u8).ok()?,
@@ -145,7 +154,7 @@ fn generalized_time(v: &[u8]) -> Option<OffsetDateTime> {
     )
     .ok()?;
     let t = time::Time::from_hms(n(8, 10)? as u8, n(10, 12)? as u8, n(12, 14)? as u8).ok()?;
-    Some(time::PrimitiveDateTime::new(date, t).assume_utc())
+    Some(time::PrimitiveDateTime::new(date, t))
 }
 
 /// The `TSTInfo` inside a timestamp token.
