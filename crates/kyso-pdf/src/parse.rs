@@ -371,27 +371,34 @@ impl<'a> Parser<'a> {
 
     fn hex_string(&mut self) -> PResult<PdfString> {
         self.pos += 1; // '<'
-        let mut out = Vec::new();
+        // Up to the '>' (or the window's end: more may follow), two digits
+        // a byte, whitespace ignored. Signature contents are tens of
+        // thousands of digits: one pass over the slice, one allocation.
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
+        let close = rest.iter().position(|&b| b == b'>');
+        let digits = &rest[..close.unwrap_or(rest.len())];
+        let mut out = Vec::with_capacity(digits.len() / 2 + 1);
         let mut hi: Option<u8> = None;
-        loop {
-            let b = self.peek()?;
-            self.pos += 1;
-            let v = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                b'A'..=b'F' => b - b'A' + 10,
-                b'>' => {
-                    if let Some(h) = hi {
-                        out.push(h << 4);
-                    }
-                    return Ok(PdfString {
-                        bytes: out,
-                        hex: true,
-                    });
+        let mut i = 0;
+        while i < digits.len() {
+            // Two digits at once while there is no half byte pending.
+            if hi.is_none()
+                && let Some(&[a, b]) = digits.get(i..i + 2)
+                && let (x @ 0..16, y @ 0..16) = (HEX_VALUE[a as usize], HEX_VALUE[b as usize])
+            {
+                out.push(x << 4 | y);
+                i += 2;
+                continue;
+            }
+            let b = digits[i];
+            let v = match HEX_VALUE[b as usize] {
+                v @ 0..16 => v,
+                _ if is_whitespace(b) => {
+                    i += 1;
+                    continue;
                 }
-                _ if is_whitespace(b) => continue,
                 _ => {
-                    self.pos -= 1;
+                    self.pos += i;
                     return self.err("non-hex character in hex string");
                 }
             };
@@ -399,9 +406,34 @@ impl<'a> Parser<'a> {
                 Some(h) => out.push(h << 4 | v),
                 None => hi = Some(v),
             }
+            i += 1;
         }
+        let Some(close) = close else {
+            self.pos = self.buf.len();
+            return Err(PErr::Eof);
+        };
+        if let Some(h) = hi {
+            out.push(h << 4);
+        }
+        self.pos += close + 1;
+        Ok(PdfString {
+            bytes: out,
+            hex: true,
+        })
     }
 }
+
+/// The value of each hex digit; 0xff for every other byte.
+static HEX_VALUE: [u8; 256] = {
+    let mut t = [0xff; 256];
+    let mut i = 0;
+    while i < 16 {
+        t[b"0123456789abcdef"[i] as usize] = i as u8;
+        t[b"0123456789ABCDEF"[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
 
 pub(crate) fn parse_uint(tok: &[u8]) -> Option<u64> {
     if tok.is_empty() || tok.len() > 19 || !tok.iter().all(u8::is_ascii_digit) {
@@ -483,7 +515,21 @@ pub(crate) fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Finds the first occurrence of `needle` in `hay`.
 pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    let Some((&first, rest)) = needle.split_first() else {
+        return Some(0);
+    };
+    // Candidates are the places of the first byte (a fast scan), not
+    // every window.
+    let mut from = 0;
+    while let Some(i) = hay.get(from..)?.iter().position(|&b| b == first) {
+        let at = from + i;
+        match hay.get(at + 1..at + needle.len()) {
+            Some(tail) if tail == rest => return Some(at),
+            Some(_) => from = at + 1,
+            None => return None,
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -600,6 +646,58 @@ mod tests {
             None,
             "a generation number is required"
         );
+    }
+
+    #[test]
+    fn hex_strings_ignore_whitespace_pad_odd_digits_and_report_where() {
+        let o = parse("<4e 6F\n7>").expect("hex string");
+        assert_eq!(
+            o,
+            Object::String(PdfString {
+                bytes: vec![0x4e, 0x6f, 0x70],
+                hex: true
+            }),
+            "whitespace skipped, an odd last digit is followed by 0"
+        );
+        assert_eq!(
+            parse("<>").expect("empty"),
+            Object::String(PdfString {
+                bytes: vec![],
+                hex: true
+            }),
+            "an empty hex string"
+        );
+        assert!(
+            matches!(parse("<4E6F"), Err(PErr::Eof)),
+            "no '>' in the window: more bytes are needed"
+        );
+        assert!(
+            matches!(parse("<4E6FZ"), Err(PErr::Syntax(5, _))),
+            "a bad digit is reported where it is, even without a '>'"
+        );
+        let mut p = Parser::new(b"<41> 7", 32);
+        p.object(0).expect("hex string");
+        assert_eq!(p.pos, 4, "the parser stands after the '>'");
+    }
+
+    #[test]
+    fn find_agrees_with_a_plain_search() {
+        let plain = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+        let hay = b"ob obj  o objobj endobj xobj ob";
+        for needle in [
+            &b"obj"[..],
+            b"endobj",
+            b"o",
+            b"ob",
+            b"xobj ob",
+            b"objx",
+            b"bj ob!",
+        ] {
+            assert_eq!(find(hay, needle), plain(hay, needle), "{needle:?}");
+        }
+        assert_eq!(find(b"ab", b"abc"), None, "needle longer than the hay");
+        assert_eq!(find(b"", b"a"), None, "empty hay");
+        assert_eq!(find(b"ab", b""), Some(0), "the empty needle is at 0");
     }
 
     #[test]

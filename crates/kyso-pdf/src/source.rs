@@ -18,6 +18,12 @@ pub trait Source {
     /// (0 only at or past the end).
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize>;
 
+    /// All of the source, when it is already in memory: readers then borrow
+    /// it instead of copying it out (hashing an upload, say).
+    fn as_slice(&self) -> Option<&[u8]> {
+        None
+    }
+
     /// True when the source has no bytes.
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -52,6 +58,10 @@ impl Source for [u8] {
         <[u8]>::len(self) as u64
     }
 
+    fn as_slice(&self) -> Option<&[u8]> {
+        Some(self)
+    }
+
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         let Ok(start) = usize::try_from(offset) else {
             return Ok(0);
@@ -73,6 +83,10 @@ impl Source for Vec<u8> {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         self.as_slice().read_at(offset, buf)
     }
+
+    fn as_slice(&self) -> Option<&[u8]> {
+        Some(Vec::as_slice(self))
+    }
 }
 
 impl<S: Source + ?Sized> Source for &S {
@@ -82,6 +96,10 @@ impl<S: Source + ?Sized> Source for &S {
 
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         (**self).read_at(offset, buf)
+    }
+
+    fn as_slice(&self) -> Option<&[u8]> {
+        (**self).as_slice()
     }
 }
 
@@ -146,6 +164,12 @@ impl<S: Source> Source for Prefix<S> {
         let n = buf.len().min((self.len - offset) as usize);
         self.inner.read_at(offset, &mut buf[..n])
     }
+
+    fn as_slice(&self) -> Option<&[u8]> {
+        self.inner
+            .as_slice()?
+            .get(..usize::try_from(self.len).ok()?)
+    }
 }
 
 /// Calls `f` with consecutive chunks of `range` of the source, using one
@@ -156,6 +180,17 @@ pub fn for_each_chunk<S: Source + ?Sized>(
     mut f: impl FnMut(&[u8]) -> io::Result<()>,
 ) -> io::Result<()> {
     const CHUNK: usize = 256 * 1024;
+    if range.start >= range.end {
+        return Ok(());
+    }
+    if let Some(all) = src.as_slice() {
+        let start = usize::try_from(range.start).unwrap_or(usize::MAX);
+        let end = usize::try_from(range.end).unwrap_or(usize::MAX);
+        let Some(bytes) = all.get(start..end) else {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        };
+        return bytes.chunks(CHUNK).try_for_each(f);
+    }
     let mut buf = vec![0u8; CHUNK];
     let mut pos = range.start;
     while pos < range.end {
@@ -165,4 +200,56 @@ pub fn for_each_chunk<S: Source + ?Sized>(
         pos += want as u64;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The chunks `for_each_chunk` gives, and whether it failed.
+    fn chunks<S: Source + ?Sized>(src: &S, range: std::ops::Range<u64>) -> (Vec<Vec<u8>>, bool) {
+        let mut out = Vec::new();
+        let r = for_each_chunk(src, range, |c| {
+            out.push(c.to_vec());
+            Ok(())
+        });
+        (out, r.is_err())
+    }
+
+    #[test]
+    fn slices_are_borrowed_and_read_like_files() {
+        let bytes: Vec<u8> = (0..600_000u32).map(|i| (i % 251) as u8).collect();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        std::fs::write(&path, &bytes).expect("writes");
+        let file = FileSource::open(&path).expect("opens");
+        assert!(file.as_slice().is_none(), "a file is read, not borrowed");
+        assert_eq!(
+            Prefix::new(&bytes[..], 10).as_slice(),
+            Some(&bytes[..10]),
+            "a prefix of a slice is a slice"
+        );
+        let len = bytes.len() as u64;
+        for range in [
+            0..len,
+            1..len - 1,
+            262_143..262_145,
+            5..5,
+            // A reversed range reads nothing.
+            std::ops::Range { start: 7, end: 3 },
+            10..len + 1,
+        ] {
+            let (a, a_err) = chunks(&bytes[..], range.clone());
+            let (b, b_err) = chunks(&file, range.clone());
+            assert_eq!(a_err, b_err, "{range:?}: the same outcome");
+            if !a_err {
+                assert_eq!(a, b, "{range:?}: the same chunks");
+                assert_eq!(
+                    a.concat(),
+                    bytes[range.start as usize..range.end.max(range.start) as usize],
+                    "{range:?}: the range's bytes"
+                );
+            }
+        }
+    }
 }

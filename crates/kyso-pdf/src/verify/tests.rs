@@ -213,8 +213,33 @@ fn vopts(profile: Profile, trust: &[Certificate]) -> VerifyOptions {
     }
 }
 
+/// A source read piece by piece, never borrowed whole: the path `kyso
+/// verify` takes for a file, where the gateway's uploads are in memory.
+#[derive(Clone, Copy)]
+struct Streamed<'a>(&'a [u8]);
+
+impl crate::Source for Streamed<'_> {
+    fn len(&self) -> u64 {
+        self.0.len() as u64
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read_at(offset, buf)
+    }
+}
+
+/// The verdict on `pdf`, which must be the same whether the verifier
+/// borrows the bytes or reads them.
 fn run(pdf: &[u8], profile: Profile, trust: &[Certificate]) -> Report {
-    verify(pdf, &vopts(profile, trust))
+    let opts = vopts(profile, trust);
+    let borrowed = verify(pdf, &opts);
+    let streamed = verify(Streamed(pdf), &opts);
+    assert_eq!(
+        borrowed.to_json(),
+        streamed.to_json(),
+        "the report on bytes in memory and on the same bytes read"
+    );
+    borrowed
 }
 
 /// Profile A with the test root as the trust anchor.
