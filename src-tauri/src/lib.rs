@@ -3,9 +3,11 @@
 //! the web view up to date. See README.md.
 //!
 //! * [`run`] starts the app (desktop `main.rs`, and the mobile entry point);
-//! * [`builder`] registers the keystore plugin, the commands and the setup
-//!   on any [`tauri::Builder`], so the tests drive the same app on Tauri's
-//!   mock runtime;
+//! * [`builder`] registers the keystore and deep-link plugins, the commands
+//!   and the setup on any [`tauri::Builder`], so the tests drive the same
+//!   app on Tauri's mock runtime; [`run`] adds what only the real app has:
+//!   one instance per desktop session, and the notification plugin where
+//!   the app does not talk to the notification server itself;
 //! * [`context`] is the generated context (configuration, capabilities,
 //!   icons, the bundled `ui/dist` in release builds).
 
@@ -18,7 +20,9 @@ use tauri::{Manager, Runtime};
 pub mod commands;
 pub mod error;
 pub mod keystore;
+pub mod links;
 pub mod model;
+pub mod notify;
 pub mod render;
 pub mod state;
 pub mod sync;
@@ -69,8 +73,9 @@ impl Options {
     }
 }
 
-/// The app on `builder`: the keystore plugin, the sixteen commands, and a
-/// setup that opens the state and starts the background task.
+/// The app on `builder`: the keystore and deep-link plugins, the sixteen
+/// commands, and a setup that opens the state, follows the deep links and
+/// starts the background task.
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> tauri::Builder<R> {
     let mut keystore = tauri_plugin_kyso_keystore::Builder::new();
     if let Some(dir) = &options.data_dir {
@@ -78,6 +83,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
     }
     builder
         .plugin(keystore.build())
+        .plugin(tauri_plugin_deep_link::init())
         .invoke_handler(tauri::generate_handler![
             commands::app_state,
             commands::configure_server,
@@ -99,6 +105,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
         .setup(move |app| {
             let kyso = Kyso::open(app.handle(), options.clone())?;
             app.manage(kyso);
+            links::listen(app.handle());
             sync::spawn(app.handle().clone());
             Ok(())
         })
@@ -113,7 +120,20 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 /// Runs the app.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
-    let app = builder(tauri::Builder::default(), Options::default()).run(context());
+    let app = tauri::Builder::default();
+    // First: a second launch (`kyso-app kyso://request/ID`, or the desktop
+    // opening a kyso:// link) hands its arguments to the running app and
+    // exits before it opens a window; there the deep-link plugin turns a
+    // link into a `links::open_url`, and the window comes to the front.
+    // Not in `builder`: the tests run several apps at once.
+    #[cfg(desktop)]
+    let app = app.plugin(tauri_plugin_single_instance::init(|app, _, _| {
+        links::raise(app)
+    }));
+    // On Linux the app talks to the notification server itself (notify.rs).
+    #[cfg(not(target_os = "linux"))]
+    let app = app.plugin(tauri_plugin_notification::init());
+    let app = builder(app, Options::default()).run(context());
     if let Err(e) = app {
         eprintln!("kyso: the app cannot start: {e}");
         std::process::exit(1);

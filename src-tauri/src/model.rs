@@ -140,6 +140,10 @@ pub struct AppState {
     pub keystore: KeystoreInfo,
     /// The offline queue.
     pub queue: QueueStatus,
+    /// A request a `kyso://request/<id>` link or a notification asked to
+    /// show before the web view was listening for `open-request` (a link
+    /// the app was started with); given once.
+    pub open_request: Option<String>,
 }
 
 /// kyso-pdf's finding.

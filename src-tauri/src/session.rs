@@ -95,6 +95,7 @@ impl Kyso {
             device,
             keystore: self.keystore_info(app).await,
             queue: self.queue_status().await?,
+            open_request: self.opens.take(),
         })
     }
 

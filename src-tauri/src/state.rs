@@ -95,6 +95,10 @@ pub struct Kyso {
     pub sign_lock: tokio::sync::Mutex<()>,
     /// Wakes the background task (login, logout, back online).
     pub wake: tokio::sync::Notify,
+    /// Requests to show that the web view was not listening for yet.
+    pub opens: crate::links::Opens,
+    /// Requests already announced by a notification.
+    pub notified: crate::notify::Notified,
     settings: Mutex<Settings>,
     session: Mutex<Option<(Session, Client)>>,
     generation: AtomicU64,
@@ -163,6 +167,8 @@ impl Kyso {
             flush_lock: Default::default(),
             sign_lock: Default::default(),
             wake: Default::default(),
+            opens: Default::default(),
+            notified: Default::default(),
             settings: Mutex::new(settings),
             session: Mutex::new(session),
             generation: AtomicU64::new(0),

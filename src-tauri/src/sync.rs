@@ -7,7 +7,8 @@
 //! * when the gateway becomes reachable (the event stream connects, or any
 //!   command gets an answer after a failure), the upload queue is flushed;
 //!   while connected, uploads still waiting are retried every 30 seconds;
-//! * every change of the queue or the connection is a `queue-changed`.
+//! * every change of the queue or the connection is a `queue-changed`;
+//! * a request new to the leader becomes a notification ([`crate::notify`]).
 //!
 //! Reconnection backs off from 1 to 30 seconds, and starts at once on a
 //! login, a logout, or a command that found the gateway again.
@@ -125,6 +126,10 @@ async fn run<R: Runtime>(app: AppHandle<R>) {
             tokio::select! {
                 e = events.next() => match e {
                     Some(Ok(ev)) => {
+                        let cached = kyso.cache.request(&ev.request_id);
+                        if kyso.notified.is_new(generation, &ev, cached.as_ref()) {
+                            crate::notify::announce(&app, ev.clone(), generation);
+                        }
                         let _ = kyso.cache.set_status(&ev.request_id, ev.status);
                         let _ = app.emit(event::REQUEST_CHANGED, ev);
                     }

@@ -279,6 +279,10 @@ export interface AppState {
   device: DeviceInfo | null
   keystore: KeystoreInfo
   queue: QueueStatus
+  /** A request a kyso://request/ID link or a notification asked to show
+   * before the web view listened for `open-request` (a link the app was
+   * started with); given once. */
+  open_request: string | null
 }
 
 /** kyso_pdf's verification finding (stable code, both languages). */

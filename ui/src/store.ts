@@ -142,9 +142,40 @@ export async function boot() {
     setLang(s.language)
     app.value = s
     queue.value = s.queue
+    if (s.open_request) openRequest(s.open_request)
   } catch (e) {
     bootError.value = toKysoError(e)
   }
+}
+
+// --- open-request (a notification's click, kyso://request/ID) ---------------
+
+/** A request to show once the app can: after the login (and enrollment),
+ * and not in the middle of a batch. */
+export const pendingOpen = signal<string | null>(null)
+
+/** Shows request `id` (the `open-request` event, or `app_state`'s
+ * `open_request`): its document now when the app is ready, else once it is
+ * ({@link enterApp}, the end of a batch). The Rust side has checked the id. */
+export function openRequest(id: string) {
+  if (typeof id !== 'string' || id === '') return
+  pendingOpen.value = id
+  showPending()
+}
+
+/** Opens the waiting request if the app is ready for it. */
+export function showPending() {
+  const id = pendingOpen.value
+  if (!id || !app.value || setupStep.value || justEnrolled.value || batchRunning.value) return
+  pendingOpen.value = null
+  navigate({ name: 'inbox', id })
+}
+
+/** Leaves the first run (or a finished batch) for the inbox, or for the
+ * request a link asked for meanwhile. */
+export function enterApp() {
+  navigate({ name: 'inbox' }, true)
+  showPending()
 }
 
 export async function refreshInbox() {

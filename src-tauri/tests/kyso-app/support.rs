@@ -11,7 +11,7 @@ use serde_json::Value;
 use tauri::ipc::{CallbackFn, InvokeBody, InvokeResponseBody};
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
-use tauri::{App, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::{App, AppHandle, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
 
 /// The demo leaders' password (`kyso serve --demo`).
 pub const PASSWORD: &str = "kyso-demo";
@@ -251,6 +251,11 @@ impl TestApp {
             InvokeResponseBody::Raw(b) => Ok(b),
             InvokeResponseBody::Json(j) => panic!("{cmd} answered JSON, not bytes: {j}"),
         }
+    }
+
+    /// The app's handle (what plugins and background tasks hold).
+    pub fn handle(&self) -> AppHandle<MockRuntime> {
+        self._app.handle().clone()
     }
 
     /// The events named `name` so far.

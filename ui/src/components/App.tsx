@@ -18,6 +18,7 @@ import {
   navigate,
   onQueueChanged,
   onRequestChanged,
+  openRequest,
   parseHash,
   refreshInbox,
   route,
@@ -34,6 +35,8 @@ import { Inbox } from './Inbox'
 import { QueueIndicator } from './Queue'
 import { Settings } from './Settings'
 
+/** Listens to the app's events, then boots: a request a link asked for
+ * before the listeners were up comes with the app state instead. */
 function useAppEvents() {
   useEffect(() => {
     const onHash = () => (route.value = parseHash(location.hash))
@@ -41,8 +44,9 @@ function useAppEvents() {
     const offs: Array<Promise<() => void>> = [
       ipc.on('request-changed', (e) => void onRequestChanged(e)),
       ipc.on('queue-changed', onQueueChanged),
-      ipc.on('open-request', ({ id }) => navigate({ name: 'inbox', id }))
+      ipc.on('open-request', ({ id }) => openRequest(id))
     ]
+    void Promise.allSettled(offs).then(() => boot())
     return () => {
       window.removeEventListener('hashchange', onHash)
       offs.forEach((p) => void p.then((f) => f()))
@@ -165,7 +169,6 @@ function Main() {
 export function App() {
   useAppEvents()
   void lang.value
-  useEffect(() => void boot(), [])
   const ready = !!app.value && !setupStep.value
   // The inbox count shows in the navigation whatever screen is open.
   useEffect(() => {

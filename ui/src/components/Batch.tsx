@@ -9,7 +9,18 @@ import { toKysoError } from '../ipc'
 import { lang, t } from '../i18n'
 import { errorAction } from '../errors'
 import { formatBytes, shaPrefix } from '../format'
-import { app, batchRunning, errorText, handleGlobalError, inbox, navigate, selecting, selection, upsert } from '../store'
+import {
+  app,
+  batchRunning,
+  enterApp,
+  errorText,
+  handleGlobalError,
+  inbox,
+  navigate,
+  selecting,
+  selection,
+  upsert
+} from '../store'
 import { Field, UrgencyBadge } from './common'
 import { Icon } from './icons'
 import { Progress, TouchPanel } from './Sign'
@@ -110,7 +121,7 @@ export function Batch() {
   function finish() {
     selection.value = new Set()
     selecting.value = false
-    navigate({ name: 'inbox' }, true)
+    enterApp()
   }
 
   if (items.length === 0) {

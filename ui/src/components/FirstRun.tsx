@@ -6,7 +6,7 @@ import * as ipc from '../ipc'
 import type { DeviceInfo, KysoError } from '../ipc'
 import { toKysoError } from '../ipc'
 import { t } from '../i18n'
-import { app, setApp, setupStep, refreshInbox, navigate, justEnrolled } from '../store'
+import { app, setApp, setupStep, refreshInbox, enterApp, justEnrolled } from '../store'
 import { checkUrl, normalizePin, parseSetupText, isLoopback } from '../setup'
 import { formatDate } from '../format'
 import { ErrorBox, Field, SecurityLevelBadge, Spinner } from './common'
@@ -59,7 +59,7 @@ export function FirstRun() {
 
 function finish() {
   justEnrolled.value = null
-  navigate({ name: 'inbox' }, true)
+  enterApp()
   void refreshInbox()
 }
 
@@ -202,7 +202,7 @@ function LoginStep() {
       setPassword('')
       setApp({ user })
       if (app.value?.device) {
-        navigate({ name: 'inbox' }, true)
+        enterApp()
         void refreshInbox()
       }
     } catch (err) {

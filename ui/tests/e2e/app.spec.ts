@@ -165,6 +165,58 @@ describe('inbox', () => {
     await app.close()
   })
 
+  it('a link the app was started with opens once the app is up (app_state open_request)', async () => {
+    const app = await openApp(browser, { open: 'req-budget' })
+    const { page } = app
+    await page.getByRole('heading', { name: 'Quyết định phê duyệt kế hoạch phân bổ vốn đầu tư công năm 2027' }).waitFor()
+    expect(await page.evaluate(() => location.hash)).toBe('#/inbox/req-budget')
+    expectClean(app)
+    await app.close()
+  })
+
+  it('a link before the login is remembered and opened after it', async () => {
+    const app = await openApp(browser, { scenario: 'login' })
+    const { page } = app
+    await page.getByRole('heading', { name: 'Đăng nhập' }).waitFor()
+    await app.mock.openRequest('req-digital')
+    // Still the login: nothing to show without a session.
+    await page.getByLabel('Tên đăng nhập').fill('nvan')
+    expect(await page.locator('#doc-title').count()).toBe(0)
+    await page.getByLabel('Mật khẩu').fill('matkhau')
+    await page.getByRole('button', { name: 'Đăng nhập' }).click()
+    // No device yet: enrollment first, then the document.
+    await page.getByRole('heading', { name: 'Tạo khóa ký cho thiết bị' }).waitFor()
+    expect(await page.locator('#doc-title').count()).toBe(0)
+    await page.getByRole('button', { name: 'Tạo khóa ký' }).click()
+    await page.getByRole('button', { name: 'Vào danh sách văn bản' }).click()
+    await page.getByRole('heading', { name: 'Tờ trình về việc thành lập Trung tâm Chuyển đổi số tỉnh' }).waitFor()
+    expect(await page.evaluate(() => location.hash)).toBe('#/inbox/req-digital')
+    expectClean(app)
+    await app.close()
+  })
+
+  it('a link during a batch opens when the batch is done, not in the middle of it', async () => {
+    const app = await openApp(browser)
+    const { page } = app
+    await page.locator('.inbox .card').first().waitFor()
+    await page.getByRole('button', { name: 'Chọn nhiều văn bản để ký' }).click()
+    await page.getByRole('checkbox', { name: /Công điện/ }).check()
+    await page.getByRole('button', { name: 'Ký 1 văn bản' }).click()
+    await app.mock.holdSign()
+    await page.getByRole('button', { name: 'Bắt đầu ký' }).click()
+    await page.getByText('Chạm vào cảm biến vân tay để ký').waitFor()
+    await app.mock.openRequest('req-digital')
+    expect(await page.evaluate(() => location.hash)).toBe('#/batch')
+    await app.mock.release()
+    await page.getByText('Đã ký 1/1 văn bản.').waitFor()
+    expect(await page.evaluate(() => location.hash)).toBe('#/batch')
+    await page.getByRole('button', { name: 'Xong' }).click()
+    await page.getByRole('heading', { name: 'Tờ trình về việc thành lập Trung tâm Chuyển đổi số tỉnh' }).waitFor()
+    expect(await page.evaluate(() => location.hash)).toBe('#/inbox/req-digital')
+    expectClean(app)
+    await app.close()
+  })
+
   it('searches without diacritics and by number/symbol', async () => {
     const app = await openApp(browser)
     const { page } = app

@@ -26,6 +26,8 @@ export interface AppOptions {
   dark?: boolean
   touch?: boolean
   stageDelay?: number
+  /** The app was started with kyso://request/ID. */
+  open?: string
 }
 
 export interface App {
@@ -73,6 +75,7 @@ export async function openApp(browser: Browser, o: AppOptions = {}): Promise<App
     lang: o.lang ?? 'vi',
     stageDelay: String(o.stageDelay ?? 60)
   })
+  if (o.open) q.set('open', o.open)
   await page.goto(`${inject('baseURL')}?${q}${o.hash ?? '#/inbox'}`)
   const ev = <T>(fn: string, ...args: unknown[]) =>
     page.evaluate(([f, a]) => (window.__kysoMock as any)[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>

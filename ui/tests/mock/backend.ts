@@ -4,7 +4,8 @@
 //
 // Controlled from Playwright through `window.__kysoMock` (see Control) and
 // the page's query string: ?scenario=fresh|login|enroll|ready
-// &platform=android|ios|linux &lang=vi|en.
+// &platform=android|ios|linux &lang=vi|en &open=ID (the app was started
+// with kyso://request/ID).
 
 import { emit } from '@tauri-apps/api/event'
 import type {
@@ -226,7 +227,9 @@ export interface Control {
   arrive(): void
   /** The document system changes a request (e.g. `cancelled`). */
   changeStatus(id: string, status: RequestStatus): void
-  /** A notification tap / kyso://request/ID. */
+  /** A notification tap / kyso://request/ID: as the Rust side does, an
+   * `open-request` event once the web view has asked for the app state,
+   * before that kept for `app_state`'s `open_request`. */
   openRequest(id: string): void
   /** Delay of each signing stage, ms. */
   stageDelay: number
@@ -266,6 +269,8 @@ export function createBackend(params: URLSearchParams) {
   const queue: QueuedUpload[] = []
   const failures = new Map<string, ErrorCode>()
   let hold: { release: () => void; promise: Promise<void> } | null = null
+  let pendingOpen: string | null = params.get('open')
+  let listening = false
 
   const control: Control = {
     calls: [],
@@ -300,7 +305,8 @@ export function createBackend(params: URLSearchParams) {
       void emit('request-changed', { request_id: id, status, urgency: r.urgency })
     },
     openRequest(id) {
-      void emit('open-request', { id })
+      if (listening) void emit('open-request', { id })
+      else pendingOpen = id
     }
   }
 
@@ -361,16 +367,22 @@ export function createBackend(params: URLSearchParams) {
   }
 
   const handlers: Record<string, Handler> = {
-    app_state: (): AppState => ({
-      version: '0.1.0',
-      platform,
-      language,
-      server,
-      user,
-      device,
-      keystore,
-      queue: queueStatus()
-    }),
+    app_state: (): AppState => {
+      const open = pendingOpen
+      pendingOpen = null
+      listening = true
+      return {
+        version: '0.1.0',
+        platform,
+        language,
+        server,
+        user,
+        device,
+        keystore,
+        queue: queueStatus(),
+        open_request: open
+      }
+    },
     configure_server: async ({ url, pin }) => {
       await sleep(200)
       if (typeof url !== 'string' || !/^https?:\/\//.test(url)) throw fail('invalidArgument', 'bad url')
