@@ -91,11 +91,15 @@ pub async fn serve(opts: ServeOptions, state: AppState) -> Result<(), String> {
             tokio::time::sleep(std::time::Duration::from_secs(30)).await;
         }
     });
+    let closing = state.clone();
     let app = app(state);
     let handle = axum_server::Handle::new();
     let h = handle.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
+        // Event streams never end by themselves: end them, so that the
+        // grace period is for requests in flight only.
+        closing.events.close();
         h.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
     });
     let result = match &opts.tls {

@@ -789,3 +789,52 @@ fn queued_signatures_sync_once_when_the_gateway_is_back() {
         .count();
     assert_eq!(signings, 1);
 }
+
+/// SIGTERM while an app holds the event stream open: the stream ends and
+/// the gateway exits without waiting out its 10-second grace period.
+#[test]
+fn shutdown_ends_open_event_streams() {
+    let mut gw = Gateway::start();
+    let (status, login) = body(
+        agent()
+            .post(format!("{}/api/v1/auth/login", gw.url))
+            .header("Content-Type", "application/json")
+            .send(serde_json::json!({ "username": "leader1", "password": PASSWORD }).to_string())
+            .expect("login"),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&login));
+    let login: serde_json::Value = serde_json::from_slice(&login).expect("JSON");
+    let token = login["token"].as_str().expect("token");
+    let addr = gw.url.trim_start_matches("http://").to_string();
+    let mut sse = std::net::TcpStream::connect(&addr).expect("connects");
+    write!(
+        sse,
+        "GET /api/v1/device/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .expect("asks for events");
+    let mut sse = BufReader::new(sse);
+    let mut head = String::new();
+    sse.read_line(&mut head).expect("status line");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    // The stream stays open; read it to its end on another thread.
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut rest = Vec::new();
+        let _ = tx.send(sse.read_to_end(&mut rest).map(|_| rest));
+    });
+    assert!(
+        rx.recv_timeout(Duration::from_millis(500)).is_err(),
+        "the stream is open before the shutdown"
+    );
+    let (status, took) = gw.terminate();
+    assert!(status.success(), "a clean exit: {status}\n{}", gw.log());
+    assert!(
+        took < Duration::from_secs(8),
+        "exited after {took:?}: the open stream held the 10 s grace period\n{}",
+        gw.log()
+    );
+    let ended = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the event stream ended");
+    assert!(ended.is_ok(), "read to its end: {ended:?}");
+}

@@ -105,6 +105,19 @@ impl Gateway {
         self.child.wait().expect("reaped");
     }
 
+    /// Asks the server to stop (SIGTERM) and waits for it; returns how it
+    /// exited and how long that took.
+    pub fn terminate(&mut self) -> (std::process::ExitStatus, Duration) {
+        let asked = Instant::now();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("runs kill");
+        assert!(sent.success(), "SIGTERM sent");
+        let status = self.child.wait().expect("reaped");
+        (status, asked.elapsed())
+    }
+
     /// Starts the server again on the same data directory and port.
     pub fn restart(&mut self) {
         let (child, url, stdout) = spawn(&self.data, self.port);
