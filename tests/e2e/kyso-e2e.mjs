@@ -9,10 +9,14 @@
 //   full     the test: first run → login (leader1) → enroll (passphrase key)
 //            → a draft submitted by the integrator is opened and signed → the
 //            gateway has it signed, pyHanko validates the signed PDF against
-//            the device CA → a demo draft declined with a reason → another
+//            the device CA → a flash draft submitted while the app runs
+//            becomes a notification (the fake notification server of
+//            tests/e2e/run records it), whose click opens it → declined with
+//            a reason → a second `kyso-app kyso://request/ID` hands its link
+//            to the running app and exits; that demo draft is shown and
 //            signed while the gateway is stopped (queued) → the gateway
 //            restarts on the same data → the queued signature is uploaded,
-//            exactly one signature recorded;
+//            exactly one signature recorded; one notification in all;
 //   demo     scripts/demo without a display: the same first run, one draft
 //            signed and validated, against the demo's running gateway;
 //   display  scripts/demo with a display: first run, login and enrollment,
@@ -20,7 +24,8 @@
 //
 // Environment (set by tests/e2e/run): KYSO_BIN, KYSO_APP_BIN,
 // KYSO_TAURI_DRIVER, KYSO_PYHANKO, E2E_DIR (this run's directory: app state,
-// gateway data, logs, screenshots); for demo/display also E2E_GATEWAY_URL,
+// gateway data, logs, screenshots), E2E_NOTIFICATIONS (what the fake
+// notification server records); for demo/display also E2E_GATEWAY_URL,
 // E2E_GATEWAY_DATA and E2E_INTEGRATOR_KEY (a gateway someone else runs).
 
 import { spawn, spawnSync } from 'node:child_process'
@@ -163,13 +168,13 @@ class Gateway {
   }
 
   /** Submits a draft for `signer` (the document system's side). */
-  async submit(pdf, signer, title) {
+  async submit(pdf, signer, title, urgency = 'urgent') {
     const form = new FormData()
     form.append('file', new Blob([pdf], { type: 'application/pdf' }), 'draft.pdf')
     const meta = {
       title,
       document_type: 'công văn',
-      urgency: 'urgent',
+      urgency,
       signer,
       external_id: `E2E-${Date.now()}`
     }
@@ -242,6 +247,12 @@ function card(id) {
 async function open(s, id, title) {
   log(`open ${id} (${title})`)
   await s.click(card(id), { timeout: 30000 })
+  await shown(s, id, title)
+}
+
+/** Waits until the app shows request `id`: its document view, its first
+ * page image, the sign button. */
+async function shown(s, id, title) {
   await until(`the document view of ${id} ("${title}")`, async () => {
     await noErrorBox(s, `opening ${id}`)
     return (await s.url()).endsWith(`#/inbox/${encodeURIComponent(id)}`) && (await s.text('#doc-title')) === title
@@ -278,6 +289,44 @@ async function signOpen(s, id, expectOutcome) {
     check(ind === 'TOTAL_PASSED', `the app's verification says ${ind}, expected TOTAL_PASSED`)
   }
   return result
+}
+
+// ------------------------------------------------------------ notifications and links
+/** What the fake notification server recorded (tests/e2e/fake-notifications.py). */
+function notifications() {
+  const file = env('E2E_NOTIFICATIONS')
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+}
+
+/** Clicks notification `nid` (its `default` action) as a user would. */
+function clickNotification(nid) {
+  run(
+    'dbus-send',
+    [
+      '--session',
+      '--print-reply',
+      '--dest=org.freedesktop.Notifications',
+      '/org/freedesktop/Notifications',
+      'vn.kyso.e2e.Control.Invoke',
+      `uint32:${nid}`,
+      'string:default'
+    ],
+    'the fake notification server\'s Invoke'
+  )
+}
+
+/** A second launch with a link: hands it to the running app and exits
+ * (tauri-plugin-single-instance) without opening a window of its own. */
+async function launchWithLink(url) {
+  log(`a second launch: kyso-app ${url}`)
+  const p = start('second-launch', env('KYSO_APP_BIN'), [url])
+  const r = await Promise.race([p.exited, new Promise((res) => setTimeout(() => res(null), 20000))])
+  check(r, 'the second kyso-app did not exit within 20 s: it did not hand its link over')
+  check(r.code === 0, `the second kyso-app exited with ${JSON.stringify(r)}, expected 0`)
 }
 
 // ------------------------------------------------------------ checks
@@ -390,15 +439,40 @@ async function main() {
     return
   }
 
-  // Two demo drafts of leader1: one declined, one signed offline.
+  // A flash draft while the app runs: a notification, whose click opens it.
   await s.gone(card(submitted.id))
   const cards = await s.all('[data-testid=request-card][data-status=pending]')
-  check(cards.length >= 2, `leader1 has ${cards.length} pending demo drafts, expected at least 2`)
-  const [dId, qId] = [await cards[0].attr('data-request-id'), await cards[1].attr('data-request-id')]
+  check(cards.length >= 1, `leader1 has ${cards.length} pending demo drafts, expected at least 1`)
+  const qId = await cards[0].attr('data-request-id')
   const titleOf = async (id) => (await gw.request(id)).request.title
 
+  const flashTitle = `Công điện hỏa tốc: bão & lũ ${new Date().toISOString().slice(11, 19)}`
+  const flash = await gw.submit(readFileSync(env('E2E_DRAFT_PDF')), USER, flashTitle, 'flash')
+  const dId = flash.id
+  log(`integrator submitted ${dId} (flash) while the app runs`)
+  const note = await until(
+    `the notification of ${dId}`,
+    () => notifications().find((n) => n.body.includes(flashTitle.slice(-8))),
+    { timeout: 30000 }
+  )
+  const unit = (await gw.request(dId)).request.unit.name
+  check(note.app_name === 'Kyso', `the notification's app is ${note.app_name}`)
+  check(note.summary === 'Hỏa tốc · Văn bản mới chờ ký', `the notification's summary: ${note.summary}`)
+  check(
+    note.body === `${flashTitle.replace('&', '&amp;')}\n${unit}`,
+    `the notification's body: ${JSON.stringify(note.body)} (the title, markup-escaped, and ${unit})`
+  )
+  check(note.hints.urgency === 2, `a flash request is critical (urgency 2), not ${note.hints.urgency}`)
+  check(
+    JSON.stringify(note.actions) === JSON.stringify(['default', 'Xem', 'view', 'Xem']),
+    `the notification's actions: ${JSON.stringify(note.actions)}`
+  )
+  log(`notification #${note.id}: "${note.summary}" / ${JSON.stringify(note.body)}; clicking it`)
+  clickNotification(note.id)
+  await shown(s, dId, flashTitle)
+  await shot(s, 'opened-from-notification')
+
   const reason = 'Đề nghị bổ sung căn cứ pháp lý / please add the legal basis'
-  await open(s, dId, await titleOf(dId))
   log(`decline ${dId}`)
   await s.click('[data-testid=doc-decline]')
   await s.type('#decline-reason', reason)
@@ -414,8 +488,12 @@ async function main() {
   })
   log(`gateway: ${dId} declined with the reason`)
 
-  // Opened while online (so cached), then the gateway goes away.
-  await open(s, qId, await titleOf(qId))
+  // Opened (so cached) by a second launch with its link, then the gateway
+  // goes away.
+  await launchWithLink(`kyso://request/${qId}`)
+  await shown(s, qId, await titleOf(qId))
+  const windows = (await s.cmd('GET', '/window/handles')) ?? []
+  check(windows.length === 1, `the app has ${windows.length} windows after the second launch, expected 1`)
   log('gateway: SIGTERM')
   await gw.stop()
   await signOpen(s, qId, 'queued')
@@ -431,6 +509,12 @@ async function main() {
   await s.gone('[data-testid=queue-pill]', { timeout: 60000 })
   await shot(s, 'back-online')
   await gatewaySigned(gw, qId)
+  // Signing, declining and the demo drafts of the inbox made none.
+  const all = notifications()
+  check(
+    all.length === 1,
+    `${all.length} notifications, expected only the flash draft's: ${all.map((n) => n.summary).join(' | ')}`
+  )
   await s.quit()
   log('passed')
   console.log(`screenshots: ${SHOTS}`)
