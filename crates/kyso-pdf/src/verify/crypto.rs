@@ -265,13 +265,67 @@ pub fn verify_certificate(
     issuer: &x509_cert::Certificate,
 ) -> Result<(), String> {
     let tbs = cert.tbs_certificate.to_der().map_err(|e| e.to_string())?;
+    let spki = &issuer.tbs_certificate.subject_public_key_info;
+    // What the verdict depends on, and nothing else: the signed bytes, the
+    // algorithm, the signature and the issuer's key.
+    let mut id = sha2::Sha256::new();
+    for part in [
+        tbs.as_slice(),
+        &cert
+            .signature_algorithm
+            .to_der()
+            .map_err(|e| e.to_string())?,
+        cert.signature.raw_bytes(),
+        &spki.to_der().map_err(|e| e.to_string())?,
+    ] {
+        id.update((part.len() as u64).to_be_bytes());
+        id.update(part);
+    }
+    let id: [u8; 32] = id.finalize().into();
+    if VALID_CERT_SIGNATURES.known(&id) {
+        return Ok(());
+    }
     let alg = signature_digest(&cert.signature_algorithm, None)?;
     verify_prehash(
-        &issuer.tbs_certificate.subject_public_key_info,
+        spki,
         &cert.signature_algorithm,
         &alg.digest(&tbs),
         cert.signature.raw_bytes(),
-    )
+    )?;
+    VALID_CERT_SIGNATURES.remember(id);
+    Ok(())
+}
+
+/// Certificate signatures found valid, by the digest of everything their
+/// validity depends on. The same device and CA certificates come with
+/// upload after upload, and a signature valid once is valid for good
+/// (whether the certificate is trusted, current or revoked is decided
+/// elsewhere, every time). Failures are not kept; the set is bounded.
+static VALID_CERT_SIGNATURES: SignatureMemo = SignatureMemo::new();
+
+struct SignatureMemo(std::sync::Mutex<Option<std::collections::HashSet<[u8; 32]>>>);
+
+impl SignatureMemo {
+    /// Entries kept before the set starts again.
+    const MAX: usize = 4096;
+
+    const fn new() -> Self {
+        Self(std::sync::Mutex::new(None))
+    }
+
+    fn known(&self, id: &[u8; 32]) -> bool {
+        let set = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        set.as_ref().is_some_and(|s| s.contains(id))
+    }
+
+    fn remember(&self, id: [u8; 32]) {
+        let mut set = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let set = set.get_or_insert_with(Default::default);
+        if set.len() >= Self::MAX {
+            set.clear();
+        }
+        set.insert(id);
+    }
 }
 
 /// Decodes DER with a readable error.

@@ -2000,3 +2000,38 @@ fn a_revision_slipped_between_issue_and_signature_is_not_issued_document() {
         "the leader signed a changed copy of the issued document",
     );
 }
+
+/// Certificate signatures found valid are remembered; nothing else may pass
+/// for one: another issuer key, or the same certificate with another
+/// signature, is still checked and refused.
+#[test]
+fn remembered_certificate_signatures_are_bound_to_the_bytes_and_the_key() {
+    use super::crypto::verify_certificate;
+    let p = pki();
+    let impostor = root_ca("Kyso Verify Root");
+    for round in ["first", "remembered"] {
+        assert!(
+            verify_certificate(&p.cert, &p.root.cert).is_ok(),
+            "{round}: the leaf is signed by its root"
+        );
+        assert!(
+            verify_certificate(&p.cert, &impostor.cert).is_err(),
+            "{round}: a root with the same name and another key did not sign it"
+        );
+    }
+    let mut forged = p.cert.clone();
+    let mut sig = forged.signature.raw_bytes().to_vec();
+    let last = sig.len() - 1;
+    sig[last] ^= 1;
+    forged.signature = der::asn1::BitString::from_bytes(&sig).expect("bit string");
+    assert!(
+        verify_certificate(&forged, &p.root.cert).is_err(),
+        "the same certificate with a changed signature"
+    );
+    let mut altered = p.cert.clone();
+    altered.tbs_certificate.serial_number = SerialNumber::from(99u32);
+    assert!(
+        verify_certificate(&altered, &p.root.cert).is_err(),
+        "the same signature over changed contents"
+    );
+}
