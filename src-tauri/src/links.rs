@@ -125,10 +125,20 @@ fn open_request<R: Runtime>(app: &AppHandle<R>, id: &str) {
     }
 }
 
+/// The arguments that look like the app's links (`kyso:…`, any case), to
+/// be checked by [`open_url`]. The deep-link plugin takes a link from the
+/// command line only when it is the only argument; a launcher (or a
+/// WebDriver) may add flags.
+pub fn links_in_args<I: IntoIterator<Item = String>>(args: I) -> Vec<String> {
+    args.into_iter()
+        .filter(|a| a.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("kyso:")))
+        .collect()
+}
+
 /// Follows the deep-link plugin: the URLs the app was started with
-/// (`get_current`: argv on Linux and Windows, the launch URL elsewhere)
-/// and every one that arrives while it runs. Called once the state is
-/// managed.
+/// (`get_current`: argv on Linux and Windows, the launch URL elsewhere;
+/// on desktop also [`links_in_args`] of argv) and every one that arrives
+/// while it runs. Called once the state is managed.
 pub fn listen<R: Runtime>(app: &AppHandle<R>) {
     let Some(links) = app.try_state::<tauri_plugin_deep_link::DeepLink<R>>() else {
         return;
@@ -139,9 +149,17 @@ pub fn listen<R: Runtime>(app: &AppHandle<R>) {
             open_url(&handle, url.as_str());
         }
     });
-    if let Ok(Some(urls)) = links.get_current() {
-        for url in urls {
-            open_url(app, url.as_str());
+    let mut urls: Vec<String> = match links.get_current() {
+        Ok(Some(urls)) => urls.into_iter().map(String::from).collect(),
+        _ => Vec::new(),
+    };
+    if cfg!(desktop) {
+        urls.extend(links_in_args(std::env::args().skip(1)));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for url in urls {
+        if seen.insert(url.clone()) {
+            open_url(app, &url);
         }
     }
 }
@@ -194,6 +212,22 @@ mod tests {
             parse_request_url(&format!("kyso://request/{}", "a".repeat(65))),
             None,
             "at most 64 characters"
+        );
+    }
+
+    #[test]
+    fn links_are_picked_from_the_arguments() {
+        let args = [
+            "--automation",
+            "kyso://request/a",
+            "KYSO://request/b",
+            "kyso",
+            "x-kyso://c",
+            "kyso:",
+        ];
+        assert_eq!(
+            links_in_args(args.map(String::from)),
+            ["kyso://request/a", "KYSO://request/b", "kyso:"]
         );
     }
 

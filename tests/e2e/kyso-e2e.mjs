@@ -6,8 +6,9 @@
 // src-tauri/README.md.
 //
 // Scenarios (E2E_SCENARIO):
-//   full     the test: first run → login (leader1) → enroll (passphrase key)
-//            → a draft submitted by the integrator is opened and signed → the
+//   full     the test: the app started with kyso://request/ID of a draft the
+//            integrator submitted → first run → login (leader1) → enroll
+//            (passphrase key) → that draft is shown, and signed → the
 //            gateway has it signed, pyHanko validates the signed PDF against
 //            the device CA → a flash draft submitted while the app runs
 //            becomes a notification (the fake notification server of
@@ -392,8 +393,11 @@ async function main() {
   start('tauri-driver', env('KYSO_TAURI_DRIVER'), ['--port', `${driverPort}`, '--native-port', `${nativePort}`])
   const base = `http://127.0.0.1:${driverPort}`
   await until('tauri-driver to listen', async () => (await fetch(`${base}/status`)).ok, { timeout: 20000 })
-  log(`the app: ${env('KYSO_APP_BIN')}`)
-  const s = await Session.start(base, env('KYSO_APP_BIN'))
+  // The full test starts the app with the draft's link, as the desktop
+  // does for a kyso:// link: it opens once the first run is through.
+  const link = SCENARIO === 'full' ? [`kyso://request/${submitted.id}`] : []
+  log(`the app: ${env('KYSO_APP_BIN')} ${link.join(' ')}`)
+  const s = await Session.start(base, env('KYSO_APP_BIN'), link)
   current = s
 
   await firstRun(s, gw)
@@ -422,9 +426,15 @@ async function main() {
     return
   }
 
-  // The integrator's draft, signed online.
-  await s.click('[data-testid=inbox-refresh]')
-  await open(s, submitted.id, title)
+  // The integrator's draft, signed online: in the full test opened by the
+  // link the app was started with, kept through the first run.
+  if (SCENARIO === 'full') {
+    log(`the link the app was started with: ${submitted.id} shown after the first run`)
+    await shown(s, submitted.id, title)
+  } else {
+    await s.click('[data-testid=inbox-refresh]')
+    await open(s, submitted.id, title)
+  }
   await shot(s, 'document')
   await signOpen(s, submitted.id, 'signed')
   await shot(s, 'signed')
