@@ -363,7 +363,7 @@ impl<S: Source> Document<S> {
                         "stream data runs past the end of the file".into(),
                     ));
                 }
-                Ok(v)
+                Ok(v.into_owned())
             }
         }
     }

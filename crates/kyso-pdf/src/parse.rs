@@ -384,9 +384,9 @@ impl<'a> Parser<'a> {
             // Two digits at once while there is no half byte pending.
             if hi.is_none()
                 && let Some(&[a, b]) = digits.get(i..i + 2)
-                && let (x @ 0..16, y @ 0..16) = (HEX_VALUE[a as usize], HEX_VALUE[b as usize])
+                && let Some(byte) = hex_pair(a, b)
             {
-                out.push(x << 4 | y);
+                out.push(byte);
                 i += 2;
                 continue;
             }
@@ -434,6 +434,14 @@ static HEX_VALUE: [u8; 256] = {
     }
     t
 };
+
+/// The byte two hex digits stand for.
+pub(crate) fn hex_pair(hi: u8, lo: u8) -> Option<u8> {
+    match (HEX_VALUE[hi as usize], HEX_VALUE[lo as usize]) {
+        (h @ 0..16, l @ 0..16) => Some(h << 4 | l),
+        _ => None,
+    }
+}
 
 pub(crate) fn parse_uint(tok: &[u8]) -> Option<u64> {
     if tok.is_empty() || tok.len() > 19 || !tok.iter().all(u8::is_ascii_digit) {

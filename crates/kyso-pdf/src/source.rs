@@ -5,6 +5,7 @@
 //! only the objects that are needed are read, and hashing streams through a
 //! fixed buffer.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io;
 use std::path::Path;
@@ -44,12 +45,19 @@ pub trait Source {
     }
 
     /// Reads the bytes of `offset..offset+len`, clamped to the end of the source.
-    fn read_range(&self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+    /// Borrowed when the source is in memory ([`Source::as_slice`]).
+    fn read_range(&self, offset: u64, len: usize) -> io::Result<Cow<'_, [u8]>> {
         let end = self.len().min(offset.saturating_add(len as u64));
         let len = end.saturating_sub(offset) as usize;
+        if let Some(all) = self.as_slice()
+            && let Ok(start) = usize::try_from(offset)
+            && let Some(bytes) = all.get(start..start + len)
+        {
+            return Ok(Cow::Borrowed(bytes));
+        }
         let mut buf = vec![0; len];
         self.read_exact_at(offset, &mut buf)?;
-        Ok(buf)
+        Ok(Cow::Owned(buf))
     }
 }
 

@@ -568,15 +568,15 @@ fn check_signature<S: Source + Copy>(
         if gap.first() != Some(&b'<') || gap.last() != Some(&b'>') {
             return Some(false);
         }
+        // Hex digits only, two for each byte of the contents.
         let inner = &gap[1..gap.len() - 1];
-        if inner.len() % 2 != 0 || !inner.iter().all(u8::is_ascii_hexdigit) {
-            return Some(false);
-        }
-        let decoded: Vec<u8> = inner
-            .chunks(2)
-            .map(|p| u8::from_str_radix(std::str::from_utf8(p).unwrap_or("00"), 16).unwrap_or(0))
-            .collect();
-        Some(decoded == contents)
+        Some(
+            inner.len() == 2 * contents.len()
+                && inner
+                    .chunks_exact(2)
+                    .zip(contents.iter())
+                    .all(|(p, &b)| crate::parse::hex_pair(p[0], p[1]) == Some(b)),
+        )
     })()
     .unwrap_or(false);
     if !gap_ok {
