@@ -111,7 +111,12 @@ pub async fn serve(opts: ServeOptions, state: AppState) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("TLS certificate or key: {e}"))?;
             tracing::info!(listen = %opts.listen, "serving HTTPS");
-            axum_server::bind_rustls(opts.listen, config)
+            // TCP_NODELAY: answers and events go out when written, not
+            // when Nagle's algorithm lets them.
+            let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
+                .acceptor(axum_server::accept::NoDelayAcceptor);
+            axum_server::bind(opts.listen)
+                .acceptor(acceptor)
                 .handle(handle)
                 .serve(app.into_make_service())
                 .await
@@ -119,6 +124,7 @@ pub async fn serve(opts: ServeOptions, state: AppState) -> Result<(), String> {
         None => {
             tracing::info!(listen = %opts.listen, "serving HTTP on loopback");
             axum_server::bind(opts.listen)
+                .acceptor(axum_server::accept::NoDelayAcceptor)
                 .handle(handle)
                 .serve(app.into_make_service())
                 .await
