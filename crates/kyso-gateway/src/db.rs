@@ -22,6 +22,25 @@ pub struct Db {
     write: Arc<Mutex<()>>,
 }
 
+/// `sql` with `?` numbered as `$1, $2, …`.
+fn number_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Runs of the migrator before its error is final (SQLite).
+const MIGRATION_ATTEMPTS: u64 = 4;
+
 /// A write transaction (and, on SQLite, the writer lock it holds).
 pub struct WriteTx<'a> {
     /// The transaction.
@@ -61,8 +80,29 @@ impl Db {
             postgres,
             write: Arc::new(Mutex::new(())),
         };
-        sqlx::migrate!("./migrations").run(&db.pool).await?;
+        db.migrate().await?;
         Ok(db)
+    }
+
+    /// Brings the schema up to date. Each migration is one transaction, so
+    /// when two processes migrate a new SQLite database at once (`kyso
+    /// admin` while `kyso serve` starts), the one that loses the race has
+    /// changed nothing; run again, it finds the migrations applied.
+    /// PostgreSQL's migrator takes an advisory lock instead.
+    async fn migrate(&self) -> Result<(), sqlx::Error> {
+        let migrator = sqlx::migrate!("./migrations");
+        let mut attempt = 1;
+        loop {
+            match migrator.run(&self.pool).await {
+                Ok(()) => return Ok(()),
+                Err(e) if !self.postgres && attempt < MIGRATION_ATTEMPTS => {
+                    tracing::debug!(error = %e, attempt, "migration raced; again");
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// The SQLite URL for a database file in `dir`.
@@ -82,21 +122,11 @@ impl Db {
 
     /// `sql` with `?` numbered as `$1, $2, …` on PostgreSQL.
     pub fn sql<'a>(&self, sql: &'a str) -> Cow<'a, str> {
-        if !self.postgres {
-            return Cow::Borrowed(sql);
+        if self.postgres {
+            Cow::Owned(number_placeholders(sql))
+        } else {
+            Cow::Borrowed(sql)
         }
-        let mut out = String::with_capacity(sql.len() + 8);
-        let mut n = 0;
-        for c in sql.chars() {
-            if c == '?' {
-                n += 1;
-                out.push('$');
-                out.push_str(&n.to_string());
-            } else {
-                out.push(c);
-            }
-        }
-        Cow::Owned(out)
     }
 
     /// Starts a write transaction.
@@ -113,25 +143,42 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn placeholders_are_numbered_for_postgres() {
-        let number = |sql: &str| {
-            let mut out = String::new();
-            let mut n = 0;
-            for c in sql.chars() {
-                if c == '?' {
-                    n += 1;
-                    out.push_str(&format!("${n}"));
-                } else {
-                    out.push(c);
-                }
-            }
-            out
-        };
         assert_eq!(
-            number("a = ? AND b = ?"),
-            "a = $1 AND b = $2",
+            number_placeholders("a = ? AND b IN (?, ?)"),
+            "a = $1 AND b IN ($2, $3)",
             "numbered in order"
         );
+        assert_eq!(
+            number_placeholders("SELECT 1"),
+            "SELECT 1",
+            "none to number"
+        );
+    }
+
+    /// `kyso admin` and `kyso serve` starting together on a new data
+    /// directory both migrate it; neither may fail.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_first_starts_both_migrate() {
+        for round in 0..4 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let url = Db::sqlite_url(dir.path());
+            let (a, b, c) = tokio::join!(Db::connect(&url), Db::connect(&url), Db::connect(&url));
+            for (who, r) in [("a", a), ("b", b), ("c", c)] {
+                let db = r.unwrap_or_else(|e| panic!("round {round}: {who} failed: {e}"));
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+                    .fetch_one(db.pool())
+                    .await
+                    .expect("counts");
+                assert_eq!(
+                    n as usize,
+                    sqlx::migrate!("./migrations").iter().count(),
+                    "round {round}: every migration recorded once"
+                );
+            }
+        }
     }
 }
