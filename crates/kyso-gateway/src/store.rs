@@ -114,8 +114,8 @@ impl DocStore {
         aligned[bytes.len()..].fill(0);
         let written = (&file).write_all(aligned);
         let written = match written {
-            // Refused at the first write (some file systems accept the
-            // flag and refuse the I/O): nothing is in the file yet.
+            // Some file systems accept the flag and refuse the I/O; the
+            // caller empties the file and writes it through the page cache.
             Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Ok(false),
             Err(e) => Err(e),
             Ok(()) => file.set_len(bytes.len() as u64).map(|()| true),

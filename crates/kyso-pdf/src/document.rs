@@ -684,27 +684,17 @@ impl<S: Source> Document<S> {
         offset: u64,
         expect: Option<ObjRef>,
     ) -> Result<(ObjRef, Object)> {
-        let mut window = 4096;
-        // A source in memory is parsed where it is, up to the object size
-        // limit: no copy, and no second parse in a larger window.
-        let in_memory = self.src.as_slice().map(|all| {
-            let start = usize::try_from(offset).unwrap_or(usize::MAX).min(all.len());
-            let end = all
-                .len()
-                .min(start.saturating_add(self.opts.max_object_bytes));
-            &all[start..end]
-        });
+        // A source in memory is borrowed (`read_range`) whole up to the
+        // object size limit: parsed where it is, never again in a larger window.
+        let mut window = if self.src.as_slice().is_some() {
+            self.opts.max_object_bytes
+        } else {
+            4096
+        };
         let (r, obj, stream_start) = loop {
-            let read;
-            let buf = match in_memory {
-                Some(b) => b,
-                None => {
-                    read = self.src.read_range(offset, window)?;
-                    &read[..]
-                }
-            };
+            let buf = self.src.read_range(offset, window)?;
             let at_end = offset + buf.len() as u64 >= self.src.len();
-            let mut p = Parser::new(buf, self.opts.max_depth);
+            let mut p = Parser::new(&buf, self.opts.max_depth);
             let res = (|| {
                 let r = p.indirect_header()?;
                 let obj = p.object(0)?;
@@ -738,11 +728,7 @@ impl<S: Source> Document<S> {
             })();
             match res {
                 Ok(v) => break v,
-                Err(PErr::Eof)
-                    if in_memory.is_none() && !at_end && window < self.opts.max_object_bytes =>
-                {
-                    window *= 4
-                }
+                Err(PErr::Eof) if !at_end && window < self.opts.max_object_bytes => window *= 4,
                 Err(e) => return Err(e.into_error(offset, at_end)),
             }
         };
