@@ -3,6 +3,7 @@
 
 use kyso_api::SigningRequest;
 use tauri::{AppHandle, Runtime};
+use tracing::{Instrument, info_span};
 
 use crate::error::{AppCode, IpcError, Result};
 use crate::model::{self, DocumentInfo, Inbox};
@@ -87,20 +88,33 @@ impl Kyso {
         Ok((bytes, false))
     }
 
-    /// `open_document`.
+    /// `open_document`. Spans (src/trace.rs): `open_document`, within it
+    /// `request`, `document` (with `cached`) and pdfium's `open`.
+    #[tracing::instrument(name = "open_document", skip_all, fields(id = %id))]
     pub async fn open_document<R: Runtime>(
         &self,
         app: &AppHandle<R>,
         id: &str,
     ) -> Result<DocumentInfo> {
         self.session()?;
-        let request = self.known_request(app, id).await?;
-        let (bytes, cached) = self.document(app, &request).await?;
+        let request = self
+            .known_request(app, id)
+            .instrument(info_span!("request"))
+            .await?;
+        let fetch = info_span!("document", cached = tracing::field::Empty);
+        let (bytes, cached) = self
+            .document(app, &request)
+            .instrument(fetch.clone())
+            .await?;
+        fetch.record("cached", cached);
+        drop(fetch);
         let size = bytes.len() as u64;
         let sha = request.document_sha256.clone();
         let app2 = app.clone();
+        let span = tracing::Span::current();
         let described = tauri::async_runtime::spawn_blocking(move || {
             use tauri::Manager;
+            let _in = span.enter();
             app2.state::<Kyso>().render.open(&sha, bytes)
         })
         .await
@@ -116,7 +130,10 @@ impl Kyso {
         })
     }
 
-    /// `render_page`: PNG bytes of one page of an opened document.
+    /// `render_page`: PNG bytes of one page of an opened document. Spans:
+    /// `render_page`, within it pdfium's `open` (when the document had to
+    /// be parsed again), `render` and `png`.
+    #[tracing::instrument(name = "render_page", skip_all, fields(id = %id, page = page, width = width))]
     pub async fn render_page<R: Runtime>(
         &self,
         app: &AppHandle<R>,
@@ -133,8 +150,10 @@ impl Kyso {
         })?;
         let sha = request.document_sha256;
         let app2 = app.clone();
+        let span = tracing::Span::current();
         tauri::async_runtime::spawn_blocking(move || {
             use tauri::Manager;
+            let _in = span.enter();
             let kyso = app2.state::<Kyso>();
             kyso.render
                 .render(&sha, page, width, || kyso.cache.document(&sha))

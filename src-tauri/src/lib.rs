@@ -26,6 +26,7 @@ pub mod notify;
 pub mod render;
 pub mod state;
 pub mod sync;
+pub mod trace;
 pub mod vault;
 pub mod verification;
 
@@ -120,6 +121,7 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
 /// Runs the app.
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
+    trace::init_from_env();
     let app = tauri::Builder::default();
     // First: a second launch (`kyso-app kyso://request/ID`, or the desktop
     // opening a kyso:// link) hands its arguments to the running app and

@@ -180,16 +180,23 @@ impl Renderer {
                 "page {page} does not exist (the document has {count})"
             )));
         }
-        let p = pages.get((page - 1) as i32).map_err(bad)?;
-        let bitmap = p
-            .render_with_config(
-                &PdfRenderConfig::new()
-                    .set_target_width(width as i32)
-                    .render_form_data(true),
-            )
-            .map_err(bad)?;
-        let (w, h) = (bitmap.width() as u32, bitmap.height() as u32);
-        encode_png(w, h, &bitmap.as_rgba_bytes())
+        let rendered = tracing::info_span!("render").in_scope(|| {
+            let p = pages.get((page - 1) as i32).map_err(bad)?;
+            let bitmap = p
+                .render_with_config(
+                    &PdfRenderConfig::new()
+                        .set_target_width(width as i32)
+                        .render_form_data(true),
+                )
+                .map_err(bad)?;
+            Ok::<_, IpcError>((
+                bitmap.width() as u32,
+                bitmap.height() as u32,
+                bitmap.as_rgba_bytes(),
+            ))
+        })?;
+        let (w, h, rgba) = rendered;
+        tracing::info_span!("png").in_scope(|| encode_png(w, h, &rgba))
     }
 
     /// The open document `sha`, opened from `load` when it is not; the most
@@ -210,7 +217,9 @@ impl Renderer {
                     "the document is not open; open it first",
                 )
             })?;
-            let doc = pdfium.load_pdf_from_byte_vec(bytes, None).map_err(bad)?;
+            let doc = tracing::info_span!("open", bytes = bytes.len())
+                .in_scope(|| pdfium.load_pdf_from_byte_vec(bytes, None))
+                .map_err(bad)?;
             open.push((sha.to_string(), doc));
             while open.len() > KEEP_OPEN {
                 open.remove(0);

@@ -21,7 +21,14 @@
 //   demo     scripts/demo without a display: the same first run, one draft
 //            signed and validated, against the demo's running gateway;
 //   display  scripts/demo with a display: first run, login and enrollment,
-//            then the app stays open for the person at the screen.
+//            then the app stays open for the person at the screen;
+//   bench    scripts/bench-app: the first run, then the integrator submits
+//            the documents of E2E_BENCH_PDFS (':'-separated; 100 pages
+//            each), each is opened once (downloaded), the app is restarted,
+//            and each is opened again (from the encrypted cache, in a fresh
+//            process): the time from the route to page 1 painted (the web
+//            view's User Timing, ui/src/timing.ts) with the Rust side's
+//            spans (KYSO_TRACE), written to $E2E_DIR/bench.json.
 //
 // Environment (set by tests/e2e/run): KYSO_BIN, KYSO_APP_BIN,
 // KYSO_TAURI_DRIVER, KYSO_PYHANKO, E2E_DIR (this run's directory: app state,
@@ -330,6 +337,97 @@ async function launchWithLink(url) {
   check(r.code === 0, `the second kyso-app exited with ${JSON.stringify(r)}, expected 0`)
 }
 
+// ------------------------------------------------------------ bench
+/** A duration as tracing-subscriber prints it ("12.3ms", "450µs"), in ms. */
+function traceMs(v) {
+  const m = /^([\d.]+)\s*(ns|µs|us|ms|s)$/.exec(v ?? '')
+  if (!m) return null
+  return Number(m[1]) * { ns: 1e-6, µs: 1e-3, us: 1e-3, ms: 1, s: 1000 }[m[2]]
+}
+
+/** The app's closed spans (KYSO_TRACE) since line `from`. */
+function traceSpans(from = 0) {
+  const file = env('KYSO_TRACE')
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(from)
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.fields?.message === 'close' && e.span)
+    .map((e) => ({
+      name: e.span.name,
+      fields: e.span,
+      parents: (e.spans ?? []).map((p) => p.name),
+      root: e.spans?.[0] ?? e.span,
+      ms: traceMs(e.fields['time.busy']) + traceMs(e.fields['time.idle'])
+    }))
+}
+
+/** The Rust side of opening `id`: open_document and its parts, then the
+ * first render of its page 1 and its parts. */
+function rustSide(spans, id) {
+  const of = (root, name) => spans.find((x) => x.root.name === root && x.root.id === id && x.name === name)
+  const render = (name) =>
+    spans.find((x) => x.root.name === 'render_page' && x.root.id === id && x.root.page === 1 && x.name === name)
+  return {
+    open_document: of('open_document', 'open_document')?.ms,
+    fetch: of('open_document', 'document')?.ms,
+    cached: of('open_document', 'document')?.fields.cached,
+    pdfium_open: of('open_document', 'open')?.ms,
+    render_page: render('render_page')?.ms,
+    render: render('render')?.ms,
+    png: render('png')?.ms,
+    width: render('render_page')?.fields.width
+  }
+}
+
+async function bench(s, gw, base) {
+  const pdfs = env('E2E_BENCH_PDFS').split(':').filter(Boolean)
+  const docs = []
+  for (const [i, f] of pdfs.entries()) {
+    const title = `Báo cáo tổng hợp 100 trang (đo thời gian mở, bản ${i + 1})`
+    docs.push({ id: (await gw.submit(readFileSync(f), USER, title, 'normal')).id, title, file: f })
+  }
+  log(`integrator submitted ${docs.length} documents of 100 pages`)
+  const results = []
+  const round = async (s, kind) => {
+    await s.click('[data-testid=inbox-refresh]')
+    for (const d of docs) await expect(s, card(d.id), `the card of ${d.id}`)
+    const lines = existsSync(env('KYSO_TRACE')) ? readFileSync(env('KYSO_TRACE'), 'utf8').split('\n').length - 1 : 0
+    for (const d of docs) {
+      await s.execute('performance.clearMeasures()')
+      await open(s, d.id, d.title)
+      const ms = await until(`the page-1 measure of ${d.id}`, () =>
+        s.execute(
+          "const m = performance.getEntriesByName('kyso:page1:' + arguments[0], 'measure'); return m.length ? m[0].duration : null",
+          [d.id]
+        )
+      )
+      results.push({ kind, id: d.id, page1_ms: ms })
+      log(`${kind}: ${d.id} page 1 on screen in ${ms.toFixed(1)} ms`)
+    }
+    await shot(s, `bench-${kind}`)
+    // The spans are written when they close: by now, all of this round's.
+    const spans = traceSpans(lines)
+    for (const r of results.filter((r) => r.kind === kind)) Object.assign(r, rustSide(spans, r.id))
+  }
+  await round(s, 'downloaded')
+  log('the app restarts: the documents are now in its encrypted cache')
+  await s.quit()
+  const s2 = await Session.start(base, env('KYSO_APP_BIN'), [])
+  current = s2
+  await expect(s2, '[data-testid=request-card]', 'the inbox after the restart', 60000)
+  await round(s2, 'cached')
+  for (const r of results)
+    check(
+      r.kind !== 'cached' || r.cached === true,
+      `${r.id} was not read from the cache after the restart: ${JSON.stringify(r)}`
+    )
+  writeFileSync(join(DIR, 'bench.json'), JSON.stringify({ documents: docs, results }, null, 2))
+  return s2
+}
+
 // ------------------------------------------------------------ checks
 function run(cmd, args, what) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: DIR })
@@ -405,6 +503,12 @@ async function main() {
   check(existsSync(join(appData, 'device.json')), `no device record in ${appData}`)
   checkKeyring(appData)
   log(`app state in ${appData}; the session token and the cache key are in the OS keyring`)
+
+  if (SCENARIO === 'bench') {
+    current = await bench(s, gw, base)
+    await current.quit()
+    return
+  }
 
   if (SCENARIO === 'display') {
     await shot(s, 'inbox')

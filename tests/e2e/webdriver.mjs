@@ -140,6 +140,12 @@ export class Session {
     return e ? e.text() : null
   }
 
+  /** Runs `script` (a function body; its arguments in `arguments`) in the
+   * web view and answers what it returns. */
+  execute(script, args = []) {
+    return this.cmd('POST', '/execute/sync', { script, args })
+  }
+
   /** A PNG of the web view. */
   async screenshot() {
     return Buffer.from(await this.cmd('GET', '/screenshot'), 'base64')

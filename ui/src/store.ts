@@ -7,6 +7,7 @@ import { toKysoError } from './ipc'
 import { errorAction } from './errors'
 import { setLang, t, type Key } from './i18n'
 import { byPriority } from './search'
+import { routeChanged } from './timing'
 
 // --- routing (hash based, so the Android back button works) --------------
 
@@ -44,6 +45,8 @@ export function routeHash(r: Route): string {
 }
 
 export const route = signal<Route>(parseHash(typeof location === 'undefined' ? '' : location.hash))
+// Opening a request starts the clock of its page 1 (timing.ts).
+route.subscribe(routeChanged)
 
 export function navigate(r: Route, replace = false) {
   const h = routeHash(r)

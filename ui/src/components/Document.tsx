@@ -9,6 +9,7 @@ import { lang, t } from '../i18n'
 import { deadlineState, formatBytes, formatDateTime, formatLongDate } from '../format'
 import { changed, findRequest, handleGlobalError, navigate, queue, upsert } from '../store'
 import { pageUrl } from '../pages'
+import { pageLoaded } from '../timing'
 import { ErrorBox, Spinner, StatusBadge, UrgencyBadge } from './common'
 import { Icon } from './icons'
 import { SignSheet } from './Sign'
@@ -89,6 +90,7 @@ function PageImage(props: {
           width={cssWidth}
           height={height}
           draggable={false}
+          onLoad={props.thumb ? undefined : (e) => pageLoaded(id, page, e.currentTarget)}
         />
       ) : failed ? (
         <span class="page-failed">{t('doc.pageFailed')}</span>

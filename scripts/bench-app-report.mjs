@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Prints scripts/bench-app's results (bench.json, written by the bench
+// scenario of tests/e2e/kyso-e2e.mjs): one line per open, then the median
+// and the worst of each kind against the 150 ms target.
+import { readFileSync } from 'node:fs'
+
+const TARGET_MS = 150
+const file = process.argv[2]
+if (!file) {
+  console.error('usage: bench-app-report.mjs BENCH.json')
+  process.exit(2)
+}
+const { results } = JSON.parse(readFileSync(file, 'utf8'))
+const f = (v) => (typeof v === 'number' ? v.toFixed(1).padStart(7) : '      —')
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+console.log('page 1 of a 100-page document, ms (web view: route → page 1 painted; Rust: spans of KYSO_TRACE)')
+console.log('kind        request    on screen | open_document  fetch  pdfium | render_page render    png   width')
+for (const r of results) {
+  console.log(
+    `${r.kind.padEnd(11)} ${r.id.slice(0, 8)} ${f(r.page1_ms)}   | ${f(r.open_document)}  ${f(r.fetch)} ${f(r.pdfium_open)} | ` +
+      `${f(r.render_page)}  ${f(r.render)} ${f(r.png)}  ${String(r.width ?? '—').padStart(5)}`
+  )
+}
+let met = true
+for (const kind of [...new Set(results.map((r) => r.kind))]) {
+  const xs = results.filter((r) => r.kind === kind).map((r) => r.page1_ms)
+  const worst = Math.max(...xs)
+  met &&= worst <= TARGET_MS
+  console.log(
+    `${kind}: median ${median(xs).toFixed(1)} ms, worst ${worst.toFixed(1)} ms over ${xs.length} opens ` +
+      `(target <= ${TARGET_MS} ms: ${worst <= TARGET_MS ? 'met' : 'not met'})`
+  )
+}
+console.log(`target ${met ? 'met' : 'not met'} by every open`)
