@@ -18,12 +18,17 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-console.log('page 1 of a 100-page document, ms (web view: route → page 1 painted; Rust: spans of KYSO_TRACE)')
-console.log('kind        request    on screen | open_document  fetch  pdfium | render_page render    png   width')
+console.log('page 1 of a 100-page document, ms')
+console.log('  web view, from the route (ui/src/timing.ts): described, page 1 asked, PNG received, loaded, on screen')
+console.log('  Rust spans (KYSO_TRACE): open_document (fetch or cache read, pdfium parse), render_page (render, PNG)')
+console.log(
+  'kind        request  | described   asked received  loaded on screen | open_document  fetch  pdfium | render_page  render     png  width'
+)
 for (const r of results) {
+  const w = r.web ?? {}
   console.log(
-    `${r.kind.padEnd(11)} ${r.id.slice(0, 8)} ${f(r.page1_ms)}   | ${f(r.open_document)}  ${f(r.fetch)} ${f(r.pdfium_open)} | ` +
-      `${f(r.render_page)}  ${f(r.render)} ${f(r.png)}  ${String(r.width ?? '—').padStart(5)}`
+    `${r.kind.padEnd(11)} ${r.id.slice(0, 8)} | ${f(w.described)} ${f(w.asked)} ${f(w.received)} ${f(w.loaded)}   ${f(r.page1_ms)} | ` +
+      `${f(r.open_document)}  ${f(r.fetch)} ${f(r.pdfium_open)} |     ${f(r.render_page)} ${f(r.render)} ${f(r.png)}  ${String(r.width ?? '—').padStart(5)}`
   )
 }
 let met = true

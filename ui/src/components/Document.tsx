@@ -9,7 +9,7 @@ import { lang, t } from '../i18n'
 import { deadlineState, formatBytes, formatDateTime, formatLongDate } from '../format'
 import { changed, findRequest, handleGlobalError, navigate, queue, upsert } from '../store'
 import { pageUrl } from '../pages'
-import { pageLoaded } from '../timing'
+import { pageLoaded, step } from '../timing'
 import { ErrorBox, Spinner, StatusBadge, UrgencyBadge } from './common'
 import { Icon } from './icons'
 import { SignSheet } from './Sign'
@@ -68,8 +68,12 @@ function PageImage(props: {
   useEffect(() => {
     if (!near || cssWidth <= 0) return
     let live = true
+    if (page === 1 && !props.thumb) step(id, 'asked')
     pageUrl(id, page, px, !!props.thumb).then(
-      (u) => live && setUrl(u),
+      (u) => {
+        if (page === 1 && !props.thumb) step(id, 'received')
+        if (live) setUrl(u)
+      },
       () => live && setFailed(true)
     )
     return () => {
@@ -234,7 +238,9 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
       }
     }
     try {
-      setDoc(await ipc.openDocument(id))
+      const info = await ipc.openDocument(id)
+      step(id, 'described')
+      setDoc(info)
     } catch (e) {
       const err = toKysoError(e)
       if (!handleGlobalError(err)) setDocError(err)

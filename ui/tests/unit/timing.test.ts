@@ -4,7 +4,7 @@
 // other pages and other requests, and restarts for the next request.
 
 import { afterEach, describe, expect, it } from 'vitest'
-import { pageLoaded, routeChanged } from '../../src/timing'
+import { pageLoaded, routeChanged, step } from '../../src/timing'
 
 const img = () => ({ decode: () => Promise.resolve() }) as unknown as HTMLImageElement
 const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))
@@ -13,6 +13,12 @@ const measured = () =>
     .getEntriesByType('measure')
     .filter((m) => m.name.startsWith('kyso:page1:'))
     .map((m) => m.name.slice('kyso:page1:'.length))
+    .filter((n) => !n.includes(':'))
+const steps = (id: string) =>
+  performance
+    .getEntriesByType('measure')
+    .filter((m) => m.name.startsWith(`kyso:page1:${id}:`))
+    .map((m) => m.name.slice(`kyso:page1:${id}:`.length))
 
 afterEach(() => {
   routeChanged({ name: 'inbox' })
@@ -67,5 +73,25 @@ describe('the page-1 clock', () => {
     pageLoaded('c', 1, { decode: () => Promise.reject(new Error('x')) } as unknown as HTMLImageElement)
     await frame()
     expect(measured()).toEqual(['c'])
+  })
+
+  it('measures the steps that happened, once each, only for the clock that runs', async () => {
+    routeChanged({ name: 'inbox', id: 'a' })
+    step('a', 'described')
+    step('b', 'asked')
+    step('a', 'received')
+    step('a', 'described')
+    pageLoaded('a', 1, img())
+    await frame()
+    expect(steps('a')).toEqual(['described', 'received', 'loaded'])
+    expect(steps('b')).toEqual([])
+    const [d, r, l] = ['described', 'received', 'loaded'].map(
+      (s) => performance.getEntriesByName(`kyso:page1:a:${s}`, 'measure')[0]!.duration
+    )
+    expect(d).toBeLessThanOrEqual(r!)
+    expect(r).toBeLessThanOrEqual(l!)
+    expect(l).toBeLessThanOrEqual(performance.getEntriesByName('kyso:page1:a', 'measure')[0]!.duration)
+    // No marks are left behind.
+    expect(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('kyso:'))).toEqual([])
   })
 })
