@@ -30,48 +30,58 @@ function useWidth(ref: { current: HTMLElement | null }) {
   return w
 }
 
-/** Calls `onVisible` once the element comes near the root's visible area. */
-function useNear(ref: { current: Element | null }, root: Element | null, margin: string, onVisible: () => void) {
+/** The pages (their `data-key` numbers) that have come near the root's
+ * visible area, among the elements matching `selector` inside `list`: one
+ * IntersectionObserver for the whole list (not one per page), and a page
+ * once near stays in the set, so its image is kept. Starts over when `reset`
+ * changes (another document, another zoom). */
+function useNearSet(
+  list: { current: Element | null },
+  root: Element | null,
+  selector: string,
+  margin: string,
+  reset: unknown
+): Set<number> {
+  const [near, setNear] = useState<Set<number>>(() => new Set())
   useEffect(() => {
-    const el = ref.current
-    if (!el) return
+    setNear(new Set())
+    const el = list.current
+    if (!el || !root) return
     const io = new IntersectionObserver(
       (entries) => {
-        if (entries.some((e) => e.isIntersecting)) {
-          io.disconnect()
-          onVisible()
-        }
+        const come = entries.filter((e) => e.isIntersecting).map((e) => Number((e.target as HTMLElement).dataset.key))
+        if (come.length === 0) return
+        for (const e of entries) if (e.isIntersecting) io.unobserve(e.target)
+        setNear((prev) => {
+          const next = new Set(prev)
+          for (const n of come) next.add(n)
+          return next
+        })
       },
       { root, rootMargin: margin }
     )
-    io.observe(el)
+    el.querySelectorAll(selector).forEach((p) => io.observe(p))
     return () => io.disconnect()
-  }, [ref.current, root])
+  }, [list.current, root, reset])
+  return near
 }
 
-function PageImage(props: {
-  id: string
-  page: number
-  size: PageSize
-  cssWidth: number
-  root: Element | null
-  thumb?: boolean
-}) {
-  const { id, page, size, cssWidth } = props
-  const box = useRef<HTMLDivElement>(null)
-  const [near, setNear] = useState(false)
+/** Page `page` of `id`: a box of the page's size, and once `near`, its
+ * image (rendered by Rust at the box's width in device pixels). */
+function PageImage(props: { id: string; page: number; size: PageSize; cssWidth: number; near: boolean; thumb?: boolean }) {
+  const { id, page, size, cssWidth, near } = props
   const [url, setUrl] = useState<string | null>(null)
   const [failed, setFailed] = useState(false)
   const height = Math.round((cssWidth * size.height) / size.width)
-  useNear(box, props.root, props.thumb ? '200px' : '100% 0px', () => setNear(true))
   const px = Math.round(cssWidth * (window.devicePixelRatio || 1))
+  const first = page === 1 && !props.thumb
   useEffect(() => {
     if (!near || cssWidth <= 0) return
     let live = true
-    if (page === 1 && !props.thumb) step(id, 'asked')
+    if (first) step(id, 'asked')
     pageUrl(id, page, px, !!props.thumb).then(
       (u) => {
-        if (page === 1 && !props.thumb) step(id, 'received')
+        if (first) step(id, 'received')
         if (live) setUrl(u)
       },
       () => live && setFailed(true)
@@ -82,10 +92,10 @@ function PageImage(props: {
   }, [near, id, page, px, props.thumb])
   return (
     <div
-      ref={box}
       class={props.thumb ? 'thumb-img' : 'page'}
       style={{ width: `${cssWidth}px`, height: `${height}px` }}
       data-page={page}
+      data-key={page}
     >
       {url ? (
         <img
@@ -99,7 +109,7 @@ function PageImage(props: {
       ) : failed ? (
         <span class="page-failed">{t('doc.pageFailed')}</span>
       ) : (
-        !props.thumb && <Spinner label={t('doc.pageLoading', { n: page })} />
+        near && !props.thumb && <Spinner label={t('doc.pageLoading', { n: page })} />
       )}
     </div>
   )
@@ -109,6 +119,7 @@ function Strip(props: { doc: DocumentInfo; current: number; onPick: (n: number) 
   const ref = useRef<HTMLDivElement>(null)
   const [root, setRoot] = useState<Element | null>(null)
   useEffect(() => setRoot(ref.current), [])
+  const near = useNearSet(ref, root, '.thumb-img', '200px', props.doc.id)
   useEffect(() => {
     ref.current
       ?.querySelector(`[data-thumb="${props.current}"]`)
@@ -127,7 +138,7 @@ function Strip(props: { doc: DocumentInfo; current: number; onPick: (n: number) 
             aria-current={props.current === i + 1 ? 'page' : undefined}
             onClick={() => props.onPick(i + 1)}
           >
-            {root && <PageImage id={props.doc.id} page={i + 1} size={size} cssWidth={44} root={root} thumb />}
+            <PageImage id={props.doc.id} page={i + 1} size={size} cssWidth={44} near={near.has(i + 1)} thumb />
             <span class="thumb-num">{i + 1}</span>
           </button>
         ))}
@@ -215,6 +226,10 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
   const pagesBox = useRef<HTMLDivElement>(null)
   const [root, setRoot] = useState<Element | null>(null)
   const boxWidth = useWidth(pagesBox)
+  // This request's document (not the previous one's while this one opens).
+  const shown = doc && doc.id === id ? doc : null
+  // Pages within a screen's height of the visible ones get their images.
+  const nearPages = useNearSet(pagesBox, root, '.page', '100% 0px', `${shown?.id}:${zoomIdx}:${boxWidth > 16}`)
   const live = changed.value[id]
   const r = live && req && live.updated_at >= req.updated_at ? live : req
 
@@ -417,15 +432,21 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
               </button>
             </ErrorBox>
           )}
-          {doc &&
+          {shown &&
             pageWidth > 0 &&
-            root &&
-            doc.pages.map((size, i) => (
-              <PageImage key={`${i}-${zoomIdx}`} id={id} page={i + 1} size={size} cssWidth={pageWidth} root={root} />
+            shown.pages.map((size, i) => (
+              <PageImage
+                key={`${shown.id}-${i}-${zoomIdx}`}
+                id={shown.id}
+                page={i + 1}
+                size={size}
+                cssWidth={pageWidth}
+                near={nearPages.has(i + 1)}
+              />
             ))}
         </div>
       </div>
-      {doc && doc.page_count > 1 && <Strip doc={doc} current={current} onPick={goPage} />}
+      {shown && shown.page_count > 1 && <Strip key={shown.id} doc={shown} current={current} onPick={goPage} />}
       {pending && (
         <div class="action-bar">
           <button type="button" class="secondary" onClick={() => setSheet('decline')} data-testid="doc-decline">
