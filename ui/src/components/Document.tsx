@@ -1,7 +1,7 @@
 // The document: metadata, pages rendered by Rust (lazy, zoomable), a page
 // strip, and the sign / decline actions.
 
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import * as ipc from '../ipc'
 import type { DocumentInfo, KysoError, PageSize, SigningRequest } from '../ipc'
 import { toKysoError } from '../ipc'
@@ -17,9 +17,14 @@ import { DeclineSheet } from './Decline'
 
 const ZOOMS = [1, 1.25, 1.5, 2, 3]
 
+// Opening a document is a chain of renders; a step that waits in a
+// useEffect waits for a painted frame (Preact runs them after paint), so
+// the steps on the way to page 1 (the width, the document's loading, page
+// 1's request) run in layout effects, right after their render.
+
 function useWidth(ref: { current: HTMLElement | null }) {
   const [w, setW] = useState(0)
-  useEffect(() => {
+  useLayoutEffect(() => {
     const el = ref.current
     if (!el) return
     const ro = new ResizeObserver(() => setW(el.clientWidth))
@@ -34,17 +39,23 @@ function useWidth(ref: { current: HTMLElement | null }) {
  * visible area, among the elements matching `selector` inside `list`: one
  * IntersectionObserver for the whole list (not one per page), and a page
  * once near stays in the set, so its image is kept. Starts over when `reset`
- * changes (another document, another zoom). */
+ * changes (another document, another zoom), with the pages `start` (those
+ * on screen at the top of a document) near at once, in that same render,
+ * without waiting for the observer's first report. A null `root` observes
+ * nothing yet. */
 function useNearSet(
   list: { current: Element | null },
   root: Element | null,
   selector: string,
   margin: string,
-  reset: unknown
+  reset: string,
+  start: number[] = []
 ): Set<number> {
-  const [near, setNear] = useState<Set<number>>(() => new Set())
+  const [state, setState] = useState<{ reset: string; near: Set<number> }>(() => ({ reset, near: new Set(start) }))
+  const near = state.reset === reset ? state.near : new Set(start)
+  const setNear = (f: (prev: Set<number>) => Set<number>) =>
+    setState((s) => ({ reset, near: f(s.reset === reset ? s.near : new Set(start)) }))
   useEffect(() => {
-    setNear(new Set())
     const el = list.current
     if (!el || !root) return
     const io = new IntersectionObserver(
@@ -68,14 +79,23 @@ function useNearSet(
 
 /** Page `page` of `id`: a box of the page's size, and once `near`, its
  * image (rendered by Rust at the box's width in device pixels). */
-function PageImage(props: { id: string; page: number; size: PageSize; cssWidth: number; near: boolean; thumb?: boolean }) {
+function PageImage(props: {
+  id: string
+  page: number
+  size: PageSize
+  cssWidth: number
+  near: boolean
+  thumb?: boolean
+  /** Its image loaded, or failed. */
+  onSettled?: () => void
+}) {
   const { id, page, size, cssWidth, near } = props
   const [url, setUrl] = useState<string | null>(null)
   const [failed, setFailed] = useState(false)
   const height = Math.round((cssWidth * size.height) / size.width)
   const px = Math.round(cssWidth * (window.devicePixelRatio || 1))
   const first = page === 1 && !props.thumb
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!near || cssWidth <= 0) return
     let live = true
     if (first) step(id, 'asked')
@@ -84,7 +104,11 @@ function PageImage(props: { id: string; page: number; size: PageSize; cssWidth: 
         if (first) step(id, 'received')
         if (live) setUrl(u)
       },
-      () => live && setFailed(true)
+      () => {
+        if (!live) return
+        setFailed(true)
+        props.onSettled?.()
+      }
     )
     return () => {
       live = false
@@ -104,7 +128,10 @@ function PageImage(props: { id: string; page: number; size: PageSize; cssWidth: 
           width={cssWidth}
           height={height}
           draggable={false}
-          onLoad={props.thumb ? undefined : (e) => pageLoaded(id, page, e.currentTarget)}
+          onLoad={(e) => {
+            if (!props.thumb) pageLoaded(id, page, e.currentTarget)
+            props.onSettled?.()
+          }}
         />
       ) : failed ? (
         <span class="page-failed">{t('doc.pageFailed')}</span>
@@ -115,11 +142,13 @@ function PageImage(props: { id: string; page: number; size: PageSize; cssWidth: 
   )
 }
 
-function Strip(props: { doc: DocumentInfo; current: number; onPick: (n: number) => void }) {
+/** The page strip; its thumbnails are rendered once `ready` (page 1 of the
+ * document is on screen: they would compete with it). */
+function Strip(props: { doc: DocumentInfo; current: number; ready: boolean; onPick: (n: number) => void }) {
   const ref = useRef<HTMLDivElement>(null)
   const [root, setRoot] = useState<Element | null>(null)
   useEffect(() => setRoot(ref.current), [])
-  const near = useNearSet(ref, root, '.thumb-img', '200px', props.doc.id)
+  const near = useNearSet(ref, props.ready ? root : null, '.thumb-img', '200px', `${props.doc.id}:${props.ready}`)
   useEffect(() => {
     ref.current
       ?.querySelector(`[data-thumb="${props.current}"]`)
@@ -229,12 +258,16 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
   // This request's document (not the previous one's while this one opens).
   const shown = doc && doc.id === id ? doc : null
   // Pages within a screen's height of the visible ones get their images.
-  const nearPages = useNearSet(pagesBox, root, '.page', '100% 0px', `${shown?.id}:${zoomIdx}:${boxWidth > 16}`)
+  const nearPages = useNearSet(pagesBox, root, '.page', '100% 0px', `${shown?.id}:${zoomIdx}:${boxWidth > 16}`,
+    zoomIdx === 0 ? [1] : []
+  )
+  // The page strip's thumbnails wait until page 1 is on screen (or failed).
+  const [firstShown, setFirstShown] = useState<string | null>(null)
   const live = changed.value[id]
   const r = live && req && live.updated_at >= req.updated_at ? live : req
 
   // The scroller exists only once the request is known: pick it up then.
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (scroller.current !== root) setRoot(scroller.current)
   })
 
@@ -264,7 +297,7 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
     }
   }
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     setReq(findRequest(id) ?? null)
     setDoc(null)
     setCurrent(1)
@@ -442,11 +475,14 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
                 size={size}
                 cssWidth={pageWidth}
                 near={nearPages.has(i + 1)}
+                onSettled={i === 0 ? () => setFirstShown(shown.id) : undefined}
               />
             ))}
         </div>
       </div>
-      {shown && shown.page_count > 1 && <Strip key={shown.id} doc={shown} current={current} onPick={goPage} />}
+      {shown && shown.page_count > 1 && (
+        <Strip key={shown.id} doc={shown} current={current} ready={firstShown === shown.id} onPick={goPage} />
+      )}
       {pending && (
         <div class="action-bar">
           <button type="button" class="secondary" onClick={() => setSheet('decline')} data-testid="doc-decline">
