@@ -283,7 +283,8 @@ pub async fn devices(state: &AppState) -> AppResult<Vec<Device>> {
         .map_err(AppError::from)
 }
 
-/// Revokes a device: from this commit on, its uploads are refused.
+/// Revokes a device: from this commit on, its uploads are refused and it
+/// gets no pushes (its push token is forgotten).
 pub async fn revoke_device(state: &AppState, actor: &str, id: &str) -> AppResult<()> {
     let db = &state.db;
     let now = state.now();
@@ -298,6 +299,8 @@ pub async fn revoke_device(state: &AppState, actor: &str, id: &str) -> AppResult
     if done.rows_affected() != 1 {
         return Err(AppError::not_found());
     }
+    // A revoked device is told nothing more.
+    crate::push::forget_device(state, &mut w.tx, id).await?;
     crate::audit::append(
         db,
         &mut w.tx,

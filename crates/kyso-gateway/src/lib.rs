@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod incoming;
 pub mod outbox;
+pub mod push;
 pub mod requests;
 pub mod routes;
 pub mod state;
@@ -82,6 +83,7 @@ pub async fn serve(opts: ServeOptions, state: AppState) -> Result<(), String> {
         tracing::warn!(removed, "removed unreferenced document files");
     }
     let outbox = tokio::spawn(outbox::run(state.clone()));
+    let push = tokio::spawn(push::run(state.clone()));
     let expiry_state = state.clone();
     let expiry = tokio::spawn(async move {
         loop {
@@ -131,6 +133,7 @@ pub async fn serve(opts: ServeOptions, state: AppState) -> Result<(), String> {
         }
     };
     outbox.abort();
+    push.abort();
     expiry.abort();
     result.map_err(|e| format!("server: {e}"))
 }

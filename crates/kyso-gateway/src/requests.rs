@@ -421,7 +421,19 @@ pub async fn create(
     )
     .await?;
     enqueue_webhook(state, &mut w.tx, &id, RequestStatus::Pending).await?;
+    let pushes = crate::push::enqueue_new_request(
+        state,
+        &mut w.tx,
+        &id,
+        &signer_id,
+        meta.urgency,
+        meta.deadline.as_deref(),
+    )
+    .await?;
     w.tx.commit().await?;
+    if pushes > 0 {
+        state.notifier.wake();
+    }
     let r = get(db, &id).await?;
     notify(state, &r);
     Ok(r)

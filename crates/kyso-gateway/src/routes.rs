@@ -37,11 +37,11 @@ use crate::state::AppState;
         integrator::submit, integrator::get, integrator::signed, integrator::report, integrator::cancel,
         incoming::create, incoming::get, incoming::status, incoming::assigned,
         device::enroll_nonce, device::enroll, device::inbox, device::get, device::document, device::signed_document,
-        device::upload_signed, device::decline, device::events,
+        device::upload_signed, device::decline, device::events, device::register_push, device::unregister_push,
         admin::units, admin::create_unit, admin::users, admin::create_user, admin::create_key, admin::devices, admin::revoke,
         admin::audit, admin::ca,
     ),
-    components(schemas(kyso_api::ErrorBody, kyso_api::ErrorCode, kyso_api::WebhookEvent, kyso_api::RequestEvent)),
+    components(schemas(kyso_api::ErrorBody, kyso_api::ErrorCode, kyso_api::WebhookEvent, kyso_api::RequestEvent, kyso_api::PushPayload)),
     modifiers(&Bearer, &CommonErrors),
 )]
 pub struct ApiDoc;
@@ -244,6 +244,8 @@ fn operations() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         GET "/device/requests/{id}/signed" => device::signed_document,
         POST "/device/requests/{id}/signed" => device::upload_signed,
         POST "/device/requests/{id}/decline" => device::decline,
+        PUT "/device/devices/{id}/push" => device::register_push,
+        DELETE "/device/devices/{id}/push" => device::unregister_push,
         GET "/admin/units" => admin::units,
         POST "/admin/units" => admin::create_unit,
         GET "/admin/users" => admin::users,

@@ -10,6 +10,7 @@ use crate::ca::DeviceCa;
 use crate::cache::{Inboxes, Sessions};
 use crate::db::Db;
 use crate::events::Events;
+use crate::push::Notifier;
 use crate::store::DocStore;
 
 /// Where time comes from (a fixed clock in tests).
@@ -46,6 +47,8 @@ pub struct Config {
     /// iOS App Attest: the app's App ID and environment, and Apple's App
     /// Attestation root. Without it, iOS keys are recorded as software keys.
     pub app_attest: Option<AppAttest>,
+    /// Push notifications: the providers (none by default) and the retry rule.
+    pub push: crate::push::PushConfig,
 }
 
 /// What the gateway checks iOS enrollments against.
@@ -67,6 +70,7 @@ impl Config {
             province: "Tỉnh Kyso".into(),
             android_attestation: None,
             app_attest: None,
+            push: crate::push::PushConfig::default(),
         }
     }
 }
@@ -92,6 +96,8 @@ pub struct Inner {
     pub sessions: Sessions,
     /// Leaders' inboxes as JSON (SQLite only: see `cache`).
     pub inboxes: Inboxes,
+    /// Push notifications (FCM, APNs).
+    pub notifier: Notifier,
     /// Settings.
     pub config: Config,
     /// Time.
@@ -124,6 +130,7 @@ impl AppState {
         let ca = DeviceCa::load_or_create(&config.data_dir, &config.province, clock.now().into())?;
         // One process owns a SQLite data directory; PostgreSQL may be shared.
         let cache = !db.is_postgres();
+        let notifier = Notifier::new(&config.push, &config.data_dir)?;
         Ok(Self(Arc::new(Inner {
             db,
             store,
@@ -132,6 +139,7 @@ impl AppState {
             limiter: LoginLimiter::default(),
             sessions: Sessions::new(cache),
             inboxes: Inboxes::new(cache),
+            notifier,
             config,
             clock,
         })))

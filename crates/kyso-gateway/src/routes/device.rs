@@ -15,8 +15,8 @@ use base64::Engine;
 use der::{Encode, EncodePem};
 use futures_util::Stream;
 use kyso_api::{
-    DeclineRequest, EnrollNonce, EnrollRequest, EnrollResponse, RequestStatus, Role, SecurityLevel,
-    SigningRequest,
+    DeclineRequest, EnrollNonce, EnrollRequest, EnrollResponse, PushRegistration, RequestStatus,
+    Role, SecurityLevel, SigningRequest,
 };
 use kyso_pdf::verify::report::Indication;
 use kyso_pdf::verify::{Original, Profile, VerifyOptions};
@@ -561,4 +561,41 @@ pub async fn events(
             .map(Ok)
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// Sets the push token of one of the caller's devices (FCM on Android,
+/// APNs on iOS), replacing any earlier one. The app calls it after
+/// enrollment and whenever the platform gives it a new token. Pushes carry
+/// only a request id, an urgency and a category.
+#[utoipa::path(put, path = "/api/v1/device/devices/{id}/push", tag = "device", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the device id from enrollment")),
+    request_body = PushRegistration,
+    responses((status = 204, description = "Registered"),
+        (status = 400, description = "A token that is not of the provider's shape, or a bad `app_id`", body = kyso_api::ErrorBody),
+        (status = 404, description = "No such active device of the caller", body = kyso_api::ErrorBody)))]
+pub async fn register_push(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<String>,
+    JsonBody(reg): JsonBody<PushRegistration>,
+) -> AppResult<StatusCode> {
+    let u = leader(&caller)?;
+    crate::push::register(&state, &u.id, &u.username, &id, &reg).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Forgets the push token of one of the caller's devices (the app turned
+/// notifications off or logs out).
+#[utoipa::path(delete, path = "/api/v1/device/devices/{id}/push", tag = "device", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the device id from enrollment")),
+    responses((status = 204, description = "Forgotten (also when there was none)"),
+        (status = 404, description = "No such active device of the caller", body = kyso_api::ErrorBody)))]
+pub async fn unregister_push(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<String>,
+) -> AppResult<StatusCode> {
+    let u = leader(&caller)?;
+    crate::push::unregister(&state, &u.id, &u.username, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -483,6 +483,20 @@ async fn every_route_every_caller() {
             204,
         ),
         route("GET", "/api/v1/admin/audit", Access::Admin, Empty, 200),
+        route(
+            "PUT",
+            &format!("/api/v1/device/devices/{}/push", dev.id),
+            Access::Assignee,
+            Json(serde_json::json!({"provider": "fcm", "token": "fcm-token:APA91b-test"})),
+            204,
+        ),
+        route(
+            "DELETE",
+            &format!("/api/v1/device/devices/{}/push", dev.id),
+            Access::Assignee,
+            Empty,
+            204,
+        ),
         // Last: it ends the caller's session.
         route("POST", "/api/v1/auth/logout", Access::AnyPerson, Empty, 204),
     ];
@@ -497,7 +511,15 @@ async fn every_route_every_caller() {
     }
     let templated = |r: &Route| {
         let mut u = r.uri.clone();
-        for id in [&signed, &to_cancel, &to_decline, &to_sign, &lost.id, &inc] {
+        for id in [
+            &signed,
+            &to_cancel,
+            &to_decline,
+            &to_sign,
+            &lost.id,
+            &dev.id,
+            &inc,
+        ] {
             u = u.replace(id.as_str(), "{id}");
         }
         format!("{} {u}", r.method)

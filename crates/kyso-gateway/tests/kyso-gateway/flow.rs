@@ -438,6 +438,7 @@ async fn demo_seeds_a_province_once() {
         app: kyso_gateway::app(state.clone()),
         state,
         _dir: dir,
+        database_url: None,
         integrator_key: second.integrator_key,
         webhook_secret: second.webhook_secret,
     };

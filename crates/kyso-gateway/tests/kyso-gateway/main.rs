@@ -4,7 +4,9 @@
 
 mod attestation;
 mod authz;
+mod fake_push;
 mod flow;
 mod incoming;
 mod openapi;
+mod push;
 mod support;

@@ -17,6 +17,8 @@ pub struct Gw {
     pub app: Router,
     pub state: AppState,
     pub _dir: tempfile::TempDir,
+    /// PostgreSQL URL, or SQLite in `_dir` when `None`.
+    pub database_url: Option<String>,
     pub integrator_key: String,
     pub webhook_secret: String,
 }
@@ -62,6 +64,15 @@ pub async fn gateway_on(backend: Backend) -> Gw {
 
 /// [`gateway_on`] with the configuration changed by `configure`.
 pub async fn gateway_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Gw {
+    gateway_at(backend, kyso_gateway::system_clock(), configure).await
+}
+
+/// [`gateway_with`] on `clock`.
+pub async fn gateway_at(
+    backend: Backend,
+    clock: Arc<dyn kyso_gateway::Clock>,
+    configure: impl FnOnce(&mut Config),
+) -> Gw {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = match backend {
         Backend::Sqlite => None,
@@ -69,7 +80,7 @@ pub async fn gateway_with(backend: Backend, configure: impl FnOnce(&mut Config))
     };
     let mut config = Config::new(dir.path().to_path_buf());
     configure(&mut config);
-    let state = AppState::open(config, url.as_deref(), kyso_gateway::system_clock())
+    let state = AppState::open(config, url.as_deref(), clock)
         .await
         .expect("gateway opens");
     let unit = admin::create_unit(
@@ -110,8 +121,42 @@ pub async fn gateway_with(backend: Backend, configure: impl FnOnce(&mut Config))
         app: kyso_gateway::app(state.clone()),
         state,
         _dir: dir,
+        database_url: url,
         integrator_key: key.key,
         webhook_secret: key.webhook_secret,
+    }
+}
+
+/// The gateway stopped and started again on the same data (directory and
+/// database), with a new configuration: nothing survives but what it stored.
+pub async fn restart(
+    gw: Gw,
+    clock: Arc<dyn kyso_gateway::Clock>,
+    configure: impl FnOnce(&mut Config),
+) -> Gw {
+    let Gw {
+        app,
+        state,
+        _dir,
+        database_url,
+        integrator_key,
+        webhook_secret,
+    } = gw;
+    drop(app);
+    state.db.pool().close().await;
+    drop(state);
+    let mut config = Config::new(_dir.path().to_path_buf());
+    configure(&mut config);
+    let state = AppState::open(config, database_url.as_deref(), clock)
+        .await
+        .expect("gateway opens again");
+    Gw {
+        app: kyso_gateway::app(state.clone()),
+        state,
+        _dir,
+        database_url,
+        integrator_key,
+        webhook_secret,
     }
 }
 
