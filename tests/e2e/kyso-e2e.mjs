@@ -393,6 +393,13 @@ async function bench(s, gw, base) {
     docs.push({ id: (await gw.submit(readFileSync(f), USER, title, 'normal')).id, title, file: f })
   }
   log(`integrator submitted ${docs.length} documents of 100 pages`)
+  // As a leader would: the documents have arrived (each announced by a
+  // notification) before one is opened.
+  await until(
+    `the notifications of the ${docs.length} documents`,
+    () => docs.every((d) => notifications().some((n) => n.body.startsWith(d.title))),
+    { timeout: 60000 }
+  )
   const results = []
   const round = async (s, kind) => {
     await s.click('[data-testid=inbox-refresh]')
@@ -430,6 +437,11 @@ async function bench(s, gw, base) {
   await round(s, 'downloaded')
   log('the app restarts: the documents are now in its encrypted cache')
   await s.quit()
+  // One app per desktop session: a new one started before the old one has
+  // gone would hand over to it and exit.
+  await until('the app to exit', () => spawnSync('pgrep', ['-f', env('KYSO_APP_BIN')]).status === 1, {
+    timeout: 30000
+  })
   const s2 = await Session.start(base, env('KYSO_APP_BIN'), [])
   current = s2
   await expect(s2, '[data-testid=request-card]', 'the inbox after the restart', 60000)

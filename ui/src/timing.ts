@@ -19,8 +19,8 @@ const MAX_MEASURES = 200
 
 /** The steps to page 1, in order: the document described (`open_document`
  * answered), page 1 asked for (`render_page`), its PNG received, the image
- * loaded. */
-export const STEPS = ['described', 'asked', 'received', 'loaded'] as const
+ * loaded, then decoded (and then painted: the whole). */
+export const STEPS = ['described', 'asked', 'received', 'loaded', 'decoded'] as const
 export type Step = (typeof STEPS)[number]
 
 const running = (id: string) => performance.getEntriesByName(OPEN + id, 'mark').length > 0
@@ -55,7 +55,8 @@ export function step(id: string, s: Step) {
 export function pageLoaded(id: string, page: number, img: HTMLImageElement) {
   if (page !== 1 || !running(id)) return
   step(id, 'loaded')
-  const done = () =>
+  const done = () => {
+    step(id, 'decoded')
     requestAnimationFrame(() => {
       if (!running(id)) return
       if (performance.getEntriesByType('measure').length >= MAX_MEASURES) performance.clearMeasures()
@@ -65,6 +66,7 @@ export function pageLoaded(id: string, page: number, img: HTMLImageElement) {
           performance.measure(`${PAGE1}${id}:${s}`, OPEN + id, `${STEP}${id}:${s}`)
       clear(id)
     })
+  }
   // decode() resolves once the image can be painted without waiting.
   img.decode().then(done, done)
 }

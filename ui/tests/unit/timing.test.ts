@@ -83,7 +83,7 @@ describe('the page-1 clock', () => {
     step('a', 'described')
     pageLoaded('a', 1, img())
     await frame()
-    expect(steps('a')).toEqual(['described', 'received', 'loaded'])
+    expect(steps('a')).toEqual(['described', 'received', 'loaded', 'decoded'])
     expect(steps('b')).toEqual([])
     const [d, r, l] = ['described', 'received', 'loaded'].map(
       (s) => performance.getEntriesByName(`kyso:page1:a:${s}`, 'measure')[0]!.duration
