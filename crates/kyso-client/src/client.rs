@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use kyso_api::{
     DeclineRequest, EnrollNonce, EnrollRequest, EnrollResponse, ErrorCode, LoginRequest,
-    LoginResponse, RequestEvent, SigningRequest, User,
+    LoginResponse, PushRegistration, RequestEvent, SigningRequest, User,
 };
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -319,6 +319,26 @@ impl Client {
                 reason: reason.to_string(),
             });
         self.json(rb).await
+    }
+
+    /// `PUT /device/devices/{device_id}/push`: this device's push token
+    /// (FCM or APNs), replacing any earlier one. Call it after enrollment
+    /// and whenever the platform hands out a new token.
+    pub async fn register_push(&self, device_id: &str, reg: &PushRegistration) -> Result<()> {
+        let rb = self
+            .request(Method::PUT, &["device", "devices", device_id, "push"], true)?
+            .json(reg);
+        self.send(rb).await.map(|_| ())
+    }
+
+    /// `DELETE /device/devices/{device_id}/push`: no more pushes to this device.
+    pub async fn unregister_push(&self, device_id: &str) -> Result<()> {
+        let rb = self.request(
+            Method::DELETE,
+            &["device", "devices", device_id, "push"],
+            true,
+        )?;
+        self.send(rb).await.map(|_| ())
     }
 
     /// `GET /device/events`: live changes to this user's requests.
