@@ -27,7 +27,7 @@ enum Command {
     /// Kiểm tra chữ ký của tệp PDF / verify a PDF's signatures.
     Verify(verify::VerifyArgs),
     /// Chạy cổng ký số tỉnh / run the provincial gateway.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Quản trị cổng ký số / administer the gateway.
     Admin(admin::AdminArgs),
     /// Ứng dụng khách của cổng ký số / client of the gateway.
@@ -39,7 +39,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sign(args) => sign::run(*args).map(|()| true),
         Command::Verify(args) => verify::run(args),
-        Command::Serve(args) => serve::run(args).map(|()| true),
+        Command::Serve(args) => serve::run(*args).map(|()| true),
         Command::Admin(args) => admin::run(args).map(|()| true),
         Command::Client(args) => client::run(args).map(|()| true),
     };

@@ -52,6 +52,58 @@ pub struct ServeArgs {
     /// Môi trường App Attest / App Attest environment: production or development.
     #[arg(long, requires = "ios_app_id", default_value = "production", value_parser = ["production", "development"])]
     app_attest_environment: String,
+    /// Khóa tài khoản dịch vụ Firebase (JSON) để gửi thông báo FCM / the Firebase
+    /// service account key file (JSON): push notifications to Android through FCM HTTP v1.
+    #[arg(long)]
+    fcm_service_account: Option<PathBuf>,
+    /// Địa chỉ API FCM / FCM API root (tests: a local fake).
+    #[arg(long, requires = "fcm_service_account", default_value = kyso_gateway::push::fcm::DEFAULT_ENDPOINT)]
+    fcm_endpoint: String,
+    /// Khóa APNs của nhóm (.p8) để gửi thông báo iOS / the team's APNs auth key
+    /// (AuthKey_KEYID.p8): push notifications to iOS (with --apns-key-id, --apns-team-id, --apns-topic).
+    #[arg(long, requires_all = ["apns_key_id", "apns_team_id", "apns_topic"])]
+    apns_key: Option<PathBuf>,
+    /// Mã khóa APNs / the key's id (10 characters).
+    #[arg(long, requires = "apns_key")]
+    apns_key_id: Option<String>,
+    /// Mã nhóm Apple / the Apple developer team id.
+    #[arg(long, requires = "apns_key")]
+    apns_team_id: Option<String>,
+    /// Bundle id của ứng dụng iOS / the iOS app's bundle id (apns-topic).
+    #[arg(long, requires = "apns_key")]
+    apns_topic: Option<String>,
+    /// Địa chỉ APNs / APNs endpoint: https://api.push.apple.com (production) or
+    /// https://api.sandbox.push.apple.com (development builds of the app).
+    #[arg(long, requires = "apns_key", default_value = kyso_gateway::push::apns::PRODUCTION_ENDPOINT)]
+    apns_endpoint: String,
+}
+
+/// The push providers the flags describe (none without flags).
+fn push_config(args: &ServeArgs) -> Result<kyso_gateway::push::PushConfig, Failure> {
+    let bad = |e: String| {
+        Failure::usage(
+            format!("cấu hình thông báo đẩy không hợp lệ: {e}"),
+            format!("push configuration: {e}"),
+        )
+    };
+    let mut push = kyso_gateway::push::PushConfig::default();
+    if let Some(path) = &args.fcm_service_account {
+        let mut fcm = kyso_gateway::push::FcmConfig::from_file(path).map_err(bad)?;
+        fcm.endpoint = args.fcm_endpoint.clone();
+        push.fcm = Some(fcm);
+    }
+    if let (Some(key), Some(key_id), Some(team_id), Some(topic)) = (
+        &args.apns_key,
+        &args.apns_key_id,
+        &args.apns_team_id,
+        &args.apns_topic,
+    ) {
+        let mut apns =
+            kyso_gateway::push::ApnsConfig::from_file(key, key_id, team_id, topic).map_err(bad)?;
+        apns.endpoint = args.apns_endpoint.clone();
+        push.apns = Some(apns);
+    }
+    Ok(push)
 }
 
 /// The App Attest configuration the flags describe, if any.
@@ -117,12 +169,33 @@ pub async fn open_state(
     android: Option<kyso_attest::AndroidVerifier>,
     app_attest: Option<kyso_gateway::state::AppAttest>,
 ) -> Result<AppState, Failure> {
+    open_state_with(
+        data,
+        database,
+        province,
+        android,
+        app_attest,
+        kyso_gateway::push::PushConfig::default(),
+    )
+    .await
+}
+
+/// [`open_state`] with push providers.
+pub async fn open_state_with(
+    data: PathBuf,
+    database: Option<&str>,
+    province: Option<String>,
+    android: Option<kyso_attest::AndroidVerifier>,
+    app_attest: Option<kyso_gateway::state::AppAttest>,
+    push: kyso_gateway::push::PushConfig,
+) -> Result<AppState, Failure> {
     let mut config = Config::new(data);
     if let Some(p) = province {
         config.province = p;
     }
     config.android_attestation = android;
     config.app_attest = app_attest;
+    config.push = push;
     AppState::open(config, database, kyso_gateway::system_clock())
         .await
         .map_err(|e| {
@@ -137,12 +210,13 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     crate::init_logging();
     let rt = crate::runtime()?;
     rt.block_on(async move {
-        let state = open_state(
+        let state = open_state_with(
             args.data.clone(),
             args.database.as_deref(),
             Some(args.province.clone()),
             android_verifier(&args)?,
             app_attest(&args),
+            push_config(&args)?,
         )
         .await?;
         if args.demo {

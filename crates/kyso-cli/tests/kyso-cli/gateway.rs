@@ -261,3 +261,43 @@ fn spawn(data: &Path, port: u16) -> (Child, String, std::process::ChildStdout) {
     let stdout = child.stdout.take().expect("stdout");
     (child, format!("http://127.0.0.1:{port}"), stdout)
 }
+
+/// `kyso serve` refuses push configuration it cannot use, with one clear
+/// line and exit code 2, before it listens.
+#[test]
+fn serve_refuses_push_configuration_it_cannot_use() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let sa = dir.path().join("service-account.json");
+    std::fs::write(&sa, r#"{"type": "authorized_user"}"#).expect("write");
+    let o = kyso()
+        .arg("serve")
+        .arg("--data")
+        .arg(&data)
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .arg("--fcm-service-account")
+        .arg(&sa)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "a usage error: {err}");
+    assert!(
+        err.contains("push configuration") && err.contains("service-account.json"),
+        "says which file and why: {err}"
+    );
+    let o = kyso()
+        .arg("serve")
+        .arg("--data")
+        .arg(&data)
+        .arg("--apns-key")
+        .arg(&sa)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "an APNs key alone is not enough");
+    assert!(
+        err.contains("--apns-key-id"),
+        "names what is missing: {err}"
+    );
+}
