@@ -7,7 +7,9 @@ use utoipa::ToSchema;
 mod incoming;
 pub use incoming::{EdxmlStatus, Incoming, IncomingStatusChange, IncomingWithHistory, NewIncoming};
 mod push;
-pub use push::{PushCategory, PushPayload, PushProvider, PushRegistration};
+pub use push::{
+    PushCategory, PushPayload, PushProvider, PushRegistration, QUIET_TIME_PATTERN, QuietHours,
+};
 
 /// The closed set of error codes (`{ code, message }` on every error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
