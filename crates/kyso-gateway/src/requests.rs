@@ -22,7 +22,8 @@ pub fn urgency_str(u: Urgency) -> &'static str {
     }
 }
 
-fn urgency_parse(s: &str) -> Urgency {
+/// An urgency from its stored name (unknown names: normal).
+pub fn urgency_parse(s: &str) -> Urgency {
     match s {
         "urgent" => Urgency::Urgent,
         "very_urgent" => Urgency::VeryUrgent,

@@ -12,6 +12,13 @@
 //!   the webhook outbox follows (`outbox`: lease, backoff with jitter,
 //!   `Retry-After`, a bound, the audit log). The token is read at delivery:
 //!   a revoked device or a replaced token is never pushed to.
+//! * A leader's quiet hours ([`quiet`]) hold pushes about requests marked
+//!   thường or khẩn until they end; thượng khẩn and hỏa tốc are never held.
+//! * Some time before a pending request's deadline
+//!   ([`PushConfig::reminder_lead`]), [`remind_due`] queues one
+//!   `deadline_reminder` push per live device of its leader, once: the
+//!   `push_reminders` row written in the same transaction has the request
+//!   as its primary key (restarts, several gateways on one database).
 //! * Every push carries a [`PushPayload`]: the request id, its urgency and
 //!   a category the app localises; never a title or any document text
 //!   (DESIGN.md §7.6). The type has no room for more.
@@ -21,6 +28,7 @@
 pub mod apns;
 pub mod fcm;
 pub mod jwt;
+pub mod quiet;
 pub mod seal;
 
 use std::sync::Arc;
@@ -50,7 +58,13 @@ pub struct PushConfig {
     pub retry: RetryPolicy,
     /// Timeout of one request to a provider.
     pub timeout: Duration,
+    /// How long before a pending request's deadline its leader is reminded
+    /// ([`DEFAULT_REMINDER_LEAD`]); `None`: no reminders.
+    pub reminder_lead: Option<Duration>,
 }
+
+/// Reminders come two hours before the deadline unless configured otherwise.
+pub const DEFAULT_REMINDER_LEAD: Duration = Duration::from_secs(2 * 3600);
 
 impl Default for PushConfig {
     fn default() -> Self {
@@ -59,6 +73,7 @@ impl Default for PushConfig {
             apns: None,
             retry: RetryPolicy::PUSH,
             timeout: Duration::from_secs(10),
+            reminder_lead: Some(DEFAULT_REMINDER_LEAD),
         }
     }
 }
@@ -329,8 +344,9 @@ pub async fn forget_device(
     Ok(())
 }
 
-/// A push about a new request is shown at most a day after it was queued,
-/// and not after the request's deadline.
+/// A push is shown at most a day after it may first be sent (when queued,
+/// or when the leader's quiet hours end), and not after the request's
+/// deadline.
 pub const PUSH_LIFETIME: time::Duration = time::Duration::days(1);
 
 /// Queues a "new request" push to each live device of `signer_id` that has
@@ -344,25 +360,52 @@ pub async fn enqueue_new_request(
     urgency: Urgency,
     deadline: Option<&str>,
 ) -> Result<usize, sqlx::Error> {
+    enqueue(
+        state,
+        tx,
+        PushPayload {
+            request_id: request_id.to_string(),
+            urgency,
+            category: PushCategory::NewRequest,
+        },
+        signer_id,
+        deadline,
+    )
+    .await
+}
+
+/// Queues `payload` to each live device of `signer_id` that has a token of
+/// a configured provider, in the caller's transaction; returns how many.
+/// During the signer's quiet hours (and unless the urgency bypasses them)
+/// the first attempt is their end. Nothing is queued when the push would
+/// expire (deadline) before it may be sent.
+async fn enqueue(
+    state: &AppState,
+    tx: &mut Transaction<'static, Any>,
+    payload: PushPayload,
+    signer_id: &str,
+    deadline: Option<&str>,
+) -> Result<usize, sqlx::Error> {
     if !state.notifier.enabled() {
         return Ok(0);
     }
     let db = &state.db;
     let now_t = state.clock.now();
-    let mut expires = now_t + PUSH_LIFETIME;
+    let (release, held) = quiet::release_time(state, tx, signer_id, payload.urgency, now_t).await?;
+    let mut expires = release + PUSH_LIFETIME;
     if let Some(d) = deadline
         .and_then(|d| OffsetDateTime::parse(d, &time::format_description::well_known::Rfc3339).ok())
     {
         expires = expires.min(d);
     }
-    if expires <= now_t {
+    if expires <= release {
+        tracing::debug!(
+            request = %payload.request_id,
+            held,
+            "the push would expire before it may be sent; not queued"
+        );
         return Ok(0);
     }
-    let payload = PushPayload {
-        request_id: request_id.to_string(),
-        urgency,
-        category: PushCategory::NewRequest,
-    };
     let body = serde_json::to_string(&payload).unwrap_or_default();
     let rows = sqlx::query(&db.sql(
         "SELECT d.id, p.provider FROM devices d JOIN push_tokens p ON p.device_id = d.id \
@@ -372,6 +415,8 @@ pub async fn enqueue_new_request(
     .fetch_all(&mut **tx)
     .await?;
     let now = crate::now_rfc3339(now_t);
+    let next_at = crate::now_rfc3339(release);
+    let held_until = held.then(|| next_at.clone());
     let mut n = 0;
     for r in rows {
         let (device_id, provider): (String, String) = (r.try_get(0)?, r.try_get(1)?);
@@ -383,22 +428,120 @@ pub async fn enqueue_new_request(
             continue;
         }
         sqlx::query(&db.sql(
-            "INSERT INTO push_outbox (id, request_id, device_id, provider, payload, expires_at, attempts, next_at, status, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, 0, ?, 'pending', ?)",
+            "INSERT INTO push_outbox (id, request_id, device_id, provider, payload, expires_at, attempts, next_at, \
+             status, created_at, held_until) VALUES (?, ?, ?, ?, ?, ?, 0, ?, 'pending', ?, ?)",
         ))
         .bind(uuid::Uuid::new_v4().to_string())
-        .bind(request_id)
+        .bind(&payload.request_id)
         .bind(&device_id)
         .bind(&provider)
         .bind(&body)
         .bind(crate::now_rfc3339(expires))
+        .bind(&next_at)
         .bind(&now)
-        .bind(&now)
+        .bind(held_until.clone())
         .execute(&mut **tx)
         .await?;
         n += 1;
     }
     Ok(n)
+}
+
+/// Queues the deadline reminders that are due: for each pending request
+/// with a deadline at most [`PushConfig::reminder_lead`] away and not yet
+/// reminded, one `deadline_reminder` push per live device of its leader
+/// (held by quiet hours like any other). A request that arrived when its
+/// deadline was already that near is not reminded: its new-request push
+/// is recent. Each request is reminded once: the `push_reminders` row is
+/// written in the transaction that queues the pushes, and only by the
+/// gateway whose insert won. Returns how many requests were reminded.
+pub async fn remind_due(state: &AppState) -> Result<usize, sqlx::Error> {
+    let Some(lead) = state.config.push.reminder_lead else {
+        return Ok(0);
+    };
+    if !state.notifier.enabled() {
+        return Ok(0);
+    }
+    let lead = time::Duration::try_from(lead).unwrap_or(time::Duration::ZERO);
+    let db = &state.db;
+    // Deadlines are RFC 3339 with any offset: compared as instants, here.
+    let rows = sqlx::query(
+        "SELECT r.id, r.signer_id, r.urgency, r.deadline, r.created_at FROM requests r \
+         WHERE r.status = 'pending' AND r.deadline IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM push_reminders m WHERE m.request_id = r.id)",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let now_t = state.clock.now();
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    let mut reminded = 0;
+    for r in rows {
+        let (id, signer_id, urgency, deadline, created_at): (
+            String,
+            String,
+            String,
+            String,
+            String,
+        ) = (
+            r.try_get(0)?,
+            r.try_get(1)?,
+            r.try_get(2)?,
+            r.try_get(3)?,
+            r.try_get(4)?,
+        );
+        let (Ok(d), Ok(created)) = (
+            OffsetDateTime::parse(&deadline, rfc3339),
+            OffsetDateTime::parse(&created_at, rfc3339),
+        ) else {
+            continue;
+        };
+        let due = d - lead;
+        if now_t < due || now_t >= d {
+            continue;
+        }
+        let urgency = crate::requests::urgency_parse(&urgency);
+        let now = crate::now_rfc3339(now_t);
+        let mut w = db.begin_write().await?;
+        // The marker first: whoever inserts it queues the pushes; anyone
+        // else (another gateway, a second pass) inserts nothing.
+        let won = sqlx::query(&db.sql(
+            "INSERT INTO push_reminders (request_id, queued_at, pushes) SELECT ?, ?, 0 \
+             WHERE EXISTS (SELECT 1 FROM requests WHERE id = ? AND status = 'pending') \
+             ON CONFLICT (request_id) DO NOTHING",
+        ))
+        .bind(&id)
+        .bind(&now)
+        .bind(&id)
+        .execute(&mut *w.tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !won {
+            continue;
+        }
+        let pushes = if created >= due {
+            0
+        } else {
+            let payload = PushPayload {
+                request_id: id.clone(),
+                urgency,
+                category: PushCategory::DeadlineReminder,
+            };
+            enqueue(state, &mut w.tx, payload, &signer_id, Some(&deadline)).await?
+        };
+        sqlx::query(&db.sql("UPDATE push_reminders SET pushes = ? WHERE request_id = ?"))
+            .bind(pushes as i64)
+            .bind(&id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.tx.commit().await?;
+        if pushes > 0 {
+            tracing::info!(request = %id, pushes, "deadline reminder queued");
+            reminded += 1;
+            state.notifier.wake();
+        }
+    }
+    Ok(reminded)
 }
 
 /// A claimed push_outbox row.
@@ -490,6 +633,18 @@ async fn deliver_one(state: &AppState, row: &Due) -> Result<Settled, sqlx::Error
         let error = "unreadable payload".to_string();
         return outbox::settle(state, &policy, &attempt, Outcome::GiveUp { error }).await;
     };
+    // Quiet hours set (or a retry that came due) after it was queued.
+    if !quiet::bypasses(payload.urgency)
+        && let Some(end) = quiet::window_of_device(state, &row.device_id)
+            .await?
+            .and_then(|w| w.end_if_inside(now))
+    {
+        if end >= expires {
+            let reason = "held by the leader's quiet hours until after it expires".to_string();
+            return outbox::settle(state, &policy, &attempt, Outcome::Drop { reason }).await;
+        }
+        return hold(state, &row.id, end).await;
+    }
     let push = Push {
         id: &row.id,
         token: &token,
@@ -510,6 +665,25 @@ async fn deliver_one(state: &AppState, row: &Due) -> Result<Settled, sqlx::Error
         }
     };
     outbox::settle(state, &policy, &attempt, outcome).await
+}
+
+/// Holds a claimed row until `until` (the end of quiet hours), without
+/// counting an attempt.
+async fn hold(state: &AppState, id: &str, until: OffsetDateTime) -> Result<Settled, sqlx::Error> {
+    let db = &state.db;
+    let until = crate::now_rfc3339(until);
+    let mut w = db.begin_write().await?;
+    sqlx::query(&db.sql(
+        "UPDATE push_outbox SET next_at = ?, held_until = ? WHERE id = ? AND status = 'pending'",
+    ))
+    .bind(&until)
+    .bind(&until)
+    .bind(id)
+    .execute(&mut *w.tx)
+    .await?;
+    w.tx.commit().await?;
+    tracing::debug!(id, until, "push held by quiet hours");
+    Ok(Settled::Pending)
 }
 
 /// Removes a token the provider called gone, unless the device has
@@ -546,11 +720,29 @@ async fn forget_gone_token(
     Ok(())
 }
 
+/// How often [`run`] looks for deadline reminders to queue.
+pub const REMINDER_SCAN: Duration = Duration::from_secs(30);
+
 /// Runs the push outbox forever (until the task is dropped); woken at once
-/// when a push is queued.
+/// when a push is queued. Queues deadline reminders every [`REMINDER_SCAN`].
 pub async fn run(state: AppState) {
     let s = &state;
-    outbox::drive("push", Some(&state.notifier.wake), || deliver_due(s)).await;
+    let next_scan = std::sync::Mutex::new(std::time::Instant::now());
+    let next_scan = &next_scan;
+    outbox::drive("push", Some(&state.notifier.wake), move || async move {
+        let scan = next_scan
+            .lock()
+            .map(|t| std::time::Instant::now() >= *t)
+            .unwrap_or(true);
+        if scan {
+            remind_due(s).await?;
+            if let Ok(mut t) = next_scan.lock() {
+                *t = std::time::Instant::now() + REMINDER_SCAN;
+            }
+        }
+        deliver_due(s).await
+    })
+    .await;
 }
 
 #[cfg(test)]

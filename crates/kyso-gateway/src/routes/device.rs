@@ -15,8 +15,8 @@ use base64::Engine;
 use der::{Encode, EncodePem};
 use futures_util::Stream;
 use kyso_api::{
-    DeclineRequest, EnrollNonce, EnrollRequest, EnrollResponse, PushRegistration, RequestStatus,
-    Role, SecurityLevel, SigningRequest,
+    DeclineRequest, EnrollNonce, EnrollRequest, EnrollResponse, PushRegistration, QuietHours,
+    RequestStatus, Role, SecurityLevel, SigningRequest,
 };
 use kyso_pdf::verify::report::Indication;
 use kyso_pdf::verify::{Original, Profile, VerifyOptions};
@@ -598,4 +598,36 @@ pub async fn unregister_push(
     let u = leader(&caller)?;
     crate::push::unregister(&state, &u.id, &u.username, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's quiet hours: a daily window, in Vietnam's local time
+/// (UTC+07:00), during which pushes about requests marked thường or khẩn
+/// wait until it ends (thượng khẩn and hỏa tốc still come at once). Both
+/// times `null`: none.
+#[utoipa::path(get, path = "/api/v1/device/quiet-hours", tag = "device", security(("bearer" = [])),
+    responses((status = 200, description = "The caller's quiet hours (both `null`: none)", body = QuietHours)))]
+pub async fn quiet_hours(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<QuietHours>> {
+    let u = leader(&caller)?;
+    crate::push::quiet::get(&state, &u.id).await.map(Json)
+}
+
+/// Sets the caller's quiet hours (`HH:MM` to `HH:MM`, Vietnam time; the
+/// window may wrap midnight), or removes them (both `null`). Pushes held
+/// by the earlier quiet hours are judged again by the new ones at once.
+#[utoipa::path(put, path = "/api/v1/device/quiet-hours", tag = "device", security(("bearer" = [])),
+    request_body = QuietHours,
+    responses((status = 200, description = "The quiet hours as stored", body = QuietHours),
+        (status = 400, description = "A time that is not `HH:MM`, only one of the two, or start equal to end", body = kyso_api::ErrorBody)))]
+pub async fn set_quiet_hours(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(wanted): JsonBody<QuietHours>,
+) -> AppResult<Json<QuietHours>> {
+    let u = leader(&caller)?;
+    crate::push::quiet::set(&state, &u.id, &u.username, &wanted)
+        .await
+        .map(Json)
 }

@@ -497,6 +497,20 @@ async fn every_route_every_caller() {
             Empty,
             204,
         ),
+        route(
+            "GET",
+            "/api/v1/device/quiet-hours",
+            Access::Leader,
+            Empty,
+            200,
+        ),
+        route(
+            "PUT",
+            "/api/v1/device/quiet-hours",
+            Access::Leader,
+            Json(serde_json::json!({"start": "22:00", "end": "06:30"})),
+            200,
+        ),
         // Last: it ends the caller's session.
         route("POST", "/api/v1/auth/logout", Access::AnyPerson, Empty, 204),
     ];

@@ -47,6 +47,11 @@ impl ManualClock {
         Arc::new(Self(Mutex::new(now)))
     }
 
+    /// Starting at `t`.
+    pub fn at(t: OffsetDateTime) -> Arc<Self> {
+        Arc::new(Self(Mutex::new(t)))
+    }
+
     /// Moves it forward.
     pub fn advance(&self, d: time::Duration) {
         *self.0.lock().expect("clock") += d;

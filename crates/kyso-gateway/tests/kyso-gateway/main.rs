@@ -9,4 +9,5 @@ mod flow;
 mod incoming;
 mod openapi;
 mod push;
+mod quiet;
 mod support;

@@ -39,23 +39,23 @@ on_both!(
 
 /// The retry rule in these tests: a 1 s base, so waits are visible in
 /// the recorded next attempt without any test sleeping.
-const RETRY: RetryPolicy = RetryPolicy {
+pub(crate) const RETRY: RetryPolicy = RetryPolicy {
     base: Duration::from_secs(1),
     cap: Duration::from_secs(60),
     max_attempts: 4,
 };
 
 /// A gateway, the two fakes on its clock, and a logged-in leader.
-struct World {
-    gw: Gw,
-    clock: Arc<ManualClock>,
-    fcm: FakeFcm,
-    sa_json: String,
-    apns: FakeApns,
-    leader: String,
+pub(crate) struct World {
+    pub gw: Gw,
+    pub clock: Arc<ManualClock>,
+    pub fcm: FakeFcm,
+    pub sa_json: String,
+    pub apns: FakeApns,
+    pub leader: String,
 }
 
-fn push_config(w_fcm: &FakeFcm, sa_json: &str, apns: &FakeApns) -> PushConfig {
+pub(crate) fn push_config(w_fcm: &FakeFcm, sa_json: &str, apns: &FakeApns) -> PushConfig {
     let mut apns_cfg = ApnsConfig::from_p8(
         &apns.p8,
         FakeApns::KEY_ID,
@@ -72,11 +72,16 @@ fn push_config(w_fcm: &FakeFcm, sa_json: &str, apns: &FakeApns) -> PushConfig {
         apns: Some(apns_cfg),
         retry: RETRY,
         timeout: Duration::from_secs(5),
+        reminder_lead: Some(push::DEFAULT_REMINDER_LEAD),
     }
 }
 
 async fn world(backend: Backend) -> World {
-    let clock = ManualClock::new();
+    world_on(backend, ManualClock::new()).await
+}
+
+/// [`world`] on `clock`.
+pub(crate) async fn world_on(backend: Backend, clock: Arc<ManualClock>) -> World {
     let (fcm, sa) = FakeFcm::start(clock.clone()).await;
     let apns = FakeApns::start(clock.clone()).await;
     let cfg = push_config(&fcm, &sa.json, &apns);
@@ -92,7 +97,7 @@ async fn world(backend: Backend) -> World {
     }
 }
 
-async fn register(gw: &Gw, token: &str, device: &str, body: serde_json::Value) -> Resp {
+pub(crate) async fn register(gw: &Gw, token: &str, device: &str, body: serde_json::Value) -> Resp {
     call(
         gw,
         "PUT",
@@ -106,7 +111,7 @@ async fn register(gw: &Gw, token: &str, device: &str, body: serde_json::Value) -
 }
 
 /// An enrolled device of `leader` with `provider`'s `push_token`; its id.
-async fn device_with(w: &World, provider: &str, push_token: &str) -> String {
+pub(crate) async fn device_with(w: &World, provider: &str, push_token: &str) -> String {
     let dev = enroll(&w.gw, &w.leader).await;
     let r = register(
         &w.gw,
@@ -125,7 +130,7 @@ async fn device_with(w: &World, provider: &str, push_token: &str) -> String {
 }
 
 /// A token FCM would hand out.
-fn fcm_token() -> String {
+pub(crate) fn fcm_token() -> String {
     format!(
         "fcm-{}:APA91b{}",
         uuid::Uuid::new_v4().simple(),
@@ -133,12 +138,12 @@ fn fcm_token() -> String {
     )
 }
 
-const TITLE: &str = "Quyết định về việc bổ nhiệm cán bộ Nguyễn Thị Bí Mật";
-const NUMBER: &str = "777/QĐ-BIMAT";
-const BODY_TEXT: &str = "NOI DUNG TUYET MAT";
+pub(crate) const TITLE: &str = "Quyết định về việc bổ nhiệm cán bộ Nguyễn Thị Bí Mật";
+pub(crate) const NUMBER: &str = "777/QĐ-BIMAT";
+pub(crate) const BODY_TEXT: &str = "NOI DUNG TUYET MAT";
 
 /// Submits a draft for leader1 with this urgency and deadline; its id.
-async fn submit_with(gw: &Gw, urgency: &str, deadline: Option<&str>) -> String {
+pub(crate) async fn submit_with(gw: &Gw, urgency: &str, deadline: Option<&str>) -> String {
     let boundary = "kysoPUSH";
     let meta = serde_json::json!({
         "title": TITLE,
@@ -174,17 +179,17 @@ async fn submit_with(gw: &Gw, urgency: &str, deadline: Option<&str>) -> String {
 
 /// A push_outbox row as stored.
 #[derive(Debug)]
-struct Row {
-    id: String,
-    status: String,
-    attempts: i64,
-    next_at: time::OffsetDateTime,
-    last_error: Option<String>,
-    payload: String,
-    device_id: String,
+pub(crate) struct Row {
+    pub id: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_at: time::OffsetDateTime,
+    pub last_error: Option<String>,
+    pub payload: String,
+    pub device_id: String,
 }
 
-async fn rows(gw: &Gw) -> Vec<Row> {
+pub(crate) async fn rows(gw: &Gw) -> Vec<Row> {
     let db = &gw.state.db;
     sqlx::query(
         "SELECT status, attempts, next_at, last_error, payload, device_id, id FROM push_outbox ORDER BY created_at, id",
@@ -253,7 +258,7 @@ async fn stored_tokens(gw: &Gw) -> Vec<String> {
         .collect()
 }
 
-async fn audit_actions(gw: &Gw) -> Vec<(String, String, String)> {
+pub(crate) async fn audit_actions(gw: &Gw) -> Vec<(String, String, String)> {
     kyso_gateway::audit::entries(&gw.state.db)
         .await
         .expect("audit")
@@ -262,7 +267,7 @@ async fn audit_actions(gw: &Gw) -> Vec<(String, String, String)> {
         .collect()
 }
 
-async fn deliver(gw: &Gw) -> usize {
+pub(crate) async fn deliver(gw: &Gw) -> usize {
     push::deliver_due(&gw.state).await.expect("delivers")
 }
 
@@ -1061,7 +1066,7 @@ async fn the_delivery_loop_sends_as_soon_as_a_request_is_created() {
 }
 
 /// A URL on which nothing listens.
-async fn dead_url() -> String {
+pub(crate) async fn dead_url() -> String {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -1071,7 +1076,7 @@ async fn dead_url() -> String {
 }
 
 /// Reads the clock as the gateway does.
-trait Now {
+pub(crate) trait Now {
     fn now_t(&self) -> time::OffsetDateTime;
 }
 
