@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use kyso_api::{
     DeclineRequest, EnrollNonce, EnrollRequest, EnrollResponse, ErrorCode, LoginRequest,
-    LoginResponse, PushRegistration, RequestEvent, SigningRequest, User,
+    LoginResponse, PushRegistration, QuietHours, RequestEvent, SigningRequest, User,
 };
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -339,6 +339,24 @@ impl Client {
             true,
         )?;
         self.send(rb).await.map(|_| ())
+    }
+
+    /// `GET /device/quiet-hours`: the leader's quiet hours (both times
+    /// `None`: none).
+    pub async fn quiet_hours(&self) -> Result<QuietHours> {
+        let rb = self.request(Method::GET, &["device", "quiet-hours"], true)?;
+        self.json(rb).await
+    }
+
+    /// `PUT /device/quiet-hours`: sets the leader's quiet hours (`HH:MM`
+    /// to `HH:MM`, Vietnam time, may wrap midnight) or removes them
+    /// ([`QuietHours::none`]); returns them as the gateway stored them. A
+    /// bad time is the gateway's `bad_request`.
+    pub async fn set_quiet_hours(&self, quiet: &QuietHours) -> Result<QuietHours> {
+        let rb = self
+            .request(Method::PUT, &["device", "quiet-hours"], true)?
+            .json(quiet);
+        self.json(rb).await
     }
 
     /// `GET /device/events`: live changes to this user's requests.
