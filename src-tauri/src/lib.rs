@@ -23,6 +23,7 @@ pub mod keystore;
 pub mod links;
 pub mod model;
 pub mod notify;
+pub mod push;
 pub mod render;
 pub mod state;
 pub mod sync;
@@ -82,6 +83,9 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
     if let Some(dir) = &options.data_dir {
         keystore = keystore.key_dir(dir.join("keystore"));
     }
+    // Push on the phones (push.rs); the desktop follows the gateway's events.
+    #[cfg(mobile)]
+    let builder = builder.plugin(push::plugin());
     builder
         .plugin(keystore.build())
         .plugin(tauri_plugin_deep_link::init())
