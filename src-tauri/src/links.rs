@@ -1,4 +1,5 @@
 //! "Open request ID": the one path for `kyso://request/<id>` deep links
+//! (and `kyso://request/<id>/sign`, a notification's "Ký ngay")
 //! (`tauri-plugin-deep-link`; on desktop also a second launch
 //! `kyso-app kyso://request/<id>`, handed over by
 //! `tauri-plugin-single-instance`) and for a click on one of the app's
@@ -6,7 +7,7 @@
 //!
 //! The URL is checked strictly ([`parse_request_url`]): anything else is
 //! ignored with a warning on stderr. A valid one brings the main window to
-//! the front and emits `open-request` (`{ id }`); the web view decides what
+//! the front and emits `open-request` (`{ id, action }`); the web view decides what
 //! to do with it (open the document, or after the login). Until the web
 //! view has asked for the app state once it is not listening yet (a link
 //! given at start), so the id is kept and handed over in `app_state`'s
@@ -16,7 +17,7 @@ use std::sync::Mutex;
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 
-use crate::model::{OpenRequest, event};
+use crate::model::{LinkAction, OpenRequest, event};
 use crate::state::Kyso;
 
 /// The scheme and host of the app's links: `kyso://request/<id>`.
@@ -34,23 +35,37 @@ pub fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// The request id of `kyso://request/<id>`, or `None` for anything else:
-/// another scheme or host, a port, user info, more path, a query, a
-/// fragment, a trailing slash, percent-encoding, or an id [`valid_id`]
-/// refuses. The scheme is matched without regard to case (RFC 3986); the
-/// host, as the app writes it, in lower case.
-pub fn parse_request_url(url: &str) -> Option<String> {
+/// What `kyso://request/<id>` (view) or `kyso://request/<id>/sign` asks,
+/// or `None` for anything else: another scheme or host, a port, user info,
+/// other path, a query, a fragment, a trailing slash, percent-encoding, or
+/// an id [`valid_id`] refuses. The scheme is matched without regard to
+/// case (RFC 3986); the host and `sign`, as the app writes them, in lower
+/// case.
+pub fn parse_request_url(url: &str) -> Option<OpenRequest> {
     let (scheme, rest) = url.split_once("://")?;
     if !scheme.eq_ignore_ascii_case("kyso") {
         return None;
     }
-    let id = rest.strip_prefix("request/")?;
-    valid_id(id).then(|| id.to_string())
+    let rest = rest.strip_prefix("request/")?;
+    let (id, action) = match rest.strip_suffix("/sign") {
+        Some(id) => (id, LinkAction::Sign),
+        None => (rest, LinkAction::View),
+    };
+    valid_id(id).then(|| OpenRequest {
+        id: id.to_string(),
+        action,
+    })
 }
 
-/// The link of request `id` (what a notification carries).
+/// The link of request `id` (what a notification's click carries).
 pub fn request_url(id: &str) -> String {
     format!("{REQUEST_URL_PREFIX}{id}")
+}
+
+/// The link that opens request `id` with its sign sheet (a notification's
+/// "Ký ngay").
+pub fn sign_url(id: &str) -> String {
+    format!("{REQUEST_URL_PREFIX}{id}/sign")
 }
 
 /// What the web view has not been told yet.
@@ -64,7 +79,7 @@ struct OpensState {
     /// The web view has asked for the app state, so it listens.
     listening: bool,
     /// The last request asked for before that.
-    pending: Option<String>,
+    pending: Option<OpenRequest>,
 }
 
 impl Opens {
@@ -72,20 +87,20 @@ impl Opens {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Whether to emit `open-request` for `id` now; if not, it is kept for
-    /// [`Self::take`] (the last one wins).
-    fn deliver_now(&self, id: &str) -> bool {
+    /// Whether to emit `open-request` for `open` now; if not, it is kept
+    /// for [`Self::take`] (the last one wins).
+    fn deliver_now(&self, open: &OpenRequest) -> bool {
         let mut s = self.lock();
         if s.listening {
             return true;
         }
-        s.pending = Some(id.to_string());
+        s.pending = Some(open.clone());
         false
     }
 
     /// The request asked for before the web view listened, once; from now
     /// on requests are emitted. Called by `app_state`.
-    pub fn take(&self) -> Option<String> {
+    pub fn take(&self) -> Option<OpenRequest> {
         let mut s = self.lock();
         s.listening = true;
         s.pending.take()
@@ -93,13 +108,13 @@ impl Opens {
 }
 
 /// Handles a URL given to the app (deep link, second launch, a
-/// notification's click): `kyso://request/<id>` opens that request;
-/// anything else is ignored with a warning.
+/// notification's click or action): `kyso://request/<id>[/sign]` opens
+/// that request; anything else is ignored with a warning.
 pub fn open_url<R: Runtime>(app: &AppHandle<R>, url: &str) {
     match parse_request_url(url) {
-        Some(id) => open_request(app, &id),
+        Some(open) => open_request(app, open),
         None => eprintln!(
-            "kyso: warning: ignored a link that is not kyso://request/<id>: {:?}",
+            "kyso: warning: ignored a link that is not kyso://request/<id>[/sign]: {:?}",
             // Whatever it is, at most 100 characters of it in the log.
             url.chars().take(100).collect::<String>()
         ),
@@ -115,13 +130,13 @@ pub fn raise<R: Runtime>(app: &AppHandle<R>) {
     }
 }
 
-fn open_request<R: Runtime>(app: &AppHandle<R>, id: &str) {
+fn open_request<R: Runtime>(app: &AppHandle<R>, open: OpenRequest) {
     raise(app);
     let Some(kyso) = app.try_state::<Kyso>() else {
         return;
     };
-    if kyso.opens.deliver_now(id) {
-        let _ = app.emit(event::OPEN_REQUEST, OpenRequest { id: id.to_string() });
+    if kyso.opens.deliver_now(&open) {
+        let _ = app.emit(event::OPEN_REQUEST, open);
     }
 }
 
@@ -171,14 +186,31 @@ mod tests {
     #[test]
     fn request_urls_are_parsed_strictly() {
         let id = "0b6f1c3e-5d2a-4f4e-9a57-3c1d2e8b9f10";
-        assert_eq!(parse_request_url(&request_url(id)).as_deref(), Some(id));
+        let open = |id: &str, action| OpenRequest {
+            id: id.into(),
+            action,
+        };
         assert_eq!(
-            parse_request_url("KYSO://request/req_42-a").as_deref(),
-            Some("req_42-a"),
+            parse_request_url(&request_url(id)),
+            Some(open(id, LinkAction::View))
+        );
+        assert_eq!(
+            parse_request_url(&sign_url(id)),
+            Some(open(id, LinkAction::Sign)),
+            "the sign sheet's link"
+        );
+        assert_eq!(
+            parse_request_url("KYSO://request/req_42-a"),
+            Some(open("req_42-a", LinkAction::View)),
             "the scheme is case-insensitive"
         );
         assert_eq!(
-            parse_request_url(&format!("kyso://request/{}", "a".repeat(64))).map(|s| s.len()),
+            parse_request_url("kyso://request/sign"),
+            Some(open("sign", LinkAction::View)),
+            "an id that reads sign is an id"
+        );
+        assert_eq!(
+            parse_request_url(&format!("kyso://request/{}", "a".repeat(64))).map(|o| o.id.len()),
             Some(64)
         );
         for bad in [
@@ -191,6 +223,12 @@ mod tests {
             "kyso://REQUEST/abc",
             "kyso://request/abc/",
             "kyso://request/abc/def",
+            "kyso://request/abc/sign/",
+            "kyso://request/abc/SIGN",
+            "kyso://request/abc/sign?x=1",
+            "kyso://request/abc/sign/sign",
+            "kyso://request//sign",
+            "kyso://request/a.b/sign",
             "kyso://request/abc?x=1",
             "kyso://request/abc#top",
             "kyso://request/a%2Fb",
@@ -234,11 +272,25 @@ mod tests {
     #[test]
     fn a_request_before_the_web_view_listens_is_kept_once() {
         let o = Opens::default();
-        assert!(!o.deliver_now("a"), "nobody listens yet");
-        assert!(!o.deliver_now("b"));
-        assert_eq!(o.take().as_deref(), Some("b"), "the last one wins");
+        let open = |id: &str, action| OpenRequest {
+            id: id.into(),
+            action,
+        };
+        assert!(
+            !o.deliver_now(&open("a", LinkAction::View)),
+            "nobody listens yet"
+        );
+        assert!(!o.deliver_now(&open("b", LinkAction::Sign)));
+        assert_eq!(
+            o.take(),
+            Some(open("b", LinkAction::Sign)),
+            "the last one wins, with its action"
+        );
         assert_eq!(o.take(), None, "handed over once");
-        assert!(o.deliver_now("c"), "once the web view listens: an event");
+        assert!(
+            o.deliver_now(&open("c", LinkAction::View)),
+            "once the web view listens: an event"
+        );
         assert_eq!(o.take(), None, "and nothing kept");
     }
 }

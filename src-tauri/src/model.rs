@@ -143,7 +143,7 @@ pub struct AppState {
     /// A request a `kyso://request/<id>` link or a notification asked to
     /// show before the web view was listening for `open-request` (a link
     /// the app was started with); given once.
-    pub open_request: Option<String>,
+    pub open_request: Option<OpenRequest>,
 }
 
 /// kyso-pdf's finding.
@@ -274,11 +274,26 @@ pub struct SignProgress {
     pub stage: SignStage,
 }
 
-/// `open-request` payload.
-#[derive(Debug, Clone, Serialize)]
+/// `open-request` payload: what a link or a notification's action asks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OpenRequest {
     /// The request to show.
     pub id: String,
+    /// Show it, or show it with the sign sheet open.
+    pub action: LinkAction,
+}
+
+/// What a link asks to do with its request: `kyso://request/<id>` shows it
+/// (`view`, a notification's "Xem"), `kyso://request/<id>/sign` also opens
+/// its sign sheet (`sign`, "Ký ngay"). Signing itself still needs the
+/// confirmation and the key's prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkAction {
+    /// Show the document.
+    View,
+    /// Show the document and its sign sheet.
+    Sign,
 }
 
 /// `inbox` answer.

@@ -1,7 +1,9 @@
 //! Notifications of new requests (DESIGN.md §4.5): while there is a
 //! session, a gateway event that brings a request new to this leader
-//! becomes an OS notification; clicking it opens `kyso://request/<id>`
-//! through the same path as a deep link ([`crate::links::open_url`]).
+//! becomes an OS notification; clicking it (or its "Xem") opens
+//! `kyso://request/<id>`, its "Ký ngay" `kyso://request/<id>/sign` (the
+//! document with its sign sheet: signing still asks for the key), through
+//! the same path as a deep link ([`crate::links::open_url`]).
 //!
 //! **Which events.** [`Notified::is_new`]: `pending`, not already known
 //! here as pending (the inbox or an earlier event brought it), not
@@ -20,8 +22,9 @@
 //! **How.** On Linux the app calls `org.freedesktop.Notifications` itself
 //! (zbus): the notification plugin hands the notification to notify-rust
 //! and drops its handle there, so a click would never reach the app. The
-//! notification has the `default` action (a click on it) and `view`
-//! ("Xem" / "View"); the app subscribes to `ActionInvoked` and
+//! notification has the `default` action (a click on it), `view`
+//! ("Xem" / "View") and `sign` ("Ký ngay" / "Sign now"); the app
+//! subscribes to `ActionInvoked` and
 //! `NotificationClosed` before it calls `Notify`, so no click is missed,
 //! and stops listening when the notification closes. Elsewhere
 //! `tauri-plugin-notification` shows it, with the link in its `extra` data
@@ -34,7 +37,7 @@ use kyso_api::{RequestEvent, RequestStatus, SigningRequest, Urgency};
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::links;
-use crate::model::Language;
+use crate::model::{Language, LinkAction};
 use crate::state::Kyso;
 
 /// Requests already announced (or known) in this session.
@@ -87,8 +90,12 @@ pub struct Content {
     pub critical: bool,
     /// `kyso://request/<id>`.
     pub url: String,
+    /// `kyso://request/<id>/sign`.
+    pub sign_url: String,
     /// The label of the `view` action.
     pub view: &'static str,
+    /// The label of the `sign` action.
+    pub sign: &'static str,
 }
 
 fn urgency_label(u: Urgency, lang: Language) -> Option<&'static str> {
@@ -134,10 +141,23 @@ impl Content {
             body,
             critical: matches!(urgency, Urgency::Flash | Urgency::VeryUrgent),
             url: links::request_url(id),
+            sign_url: links::sign_url(id),
             view: match lang {
                 Language::Vi => "Xem",
                 Language::En => "View",
             },
+            sign: match lang {
+                Language::Vi => "Ký ngay",
+                Language::En => "Sign now",
+            },
+        }
+    }
+
+    /// The link of `action`.
+    pub fn link(&self, action: LinkAction) -> &str {
+        match action {
+            LinkAction::View => &self.url,
+            LinkAction::Sign => &self.sign_url,
         }
     }
 }
@@ -171,13 +191,13 @@ pub fn announce<R: Runtime>(app: &AppHandle<R>, ev: RequestEvent, generation: u6
 #[cfg(target_os = "linux")]
 async fn show<R: Runtime>(app: &AppHandle<R>, content: Content, generation: u64) {
     match freedesktop::show(&content).await {
-        Ok(true) => {
+        Ok(Some(action)) => {
             // A click from an earlier session opens nothing.
             if app.state::<Kyso>().generation() == generation {
-                links::open_url(app, &content.url);
+                links::open_url(app, content.link(action));
             }
         }
-        Ok(false) => {}
+        Ok(None) => {}
         Err(e) => eprintln!("kyso: warning: the notification could not be shown: {e}"),
     }
 }
@@ -225,6 +245,7 @@ mod freedesktop {
     use zbus::zvariant::Value;
 
     use super::Content;
+    use crate::model::LinkAction;
 
     /// How long a notification's click is listened for at most (a server
     /// may keep a notification without ever saying it closed).
@@ -262,9 +283,9 @@ mod freedesktop {
     /// One connection to the session bus for all notifications.
     static BUS: OnceCell<zbus::Connection> = OnceCell::const_new();
 
-    /// Shows `c` and waits until it is clicked (`true`: the default or the
-    /// `view` action) or closed (`false`).
-    pub async fn show(c: &Content) -> zbus::Result<bool> {
+    /// Shows `c` and waits until it is clicked (the default or the `view`
+    /// action: view; `sign`: sign) or closed (`None`).
+    pub async fn show(c: &Content) -> zbus::Result<Option<LinkAction>> {
         let bus = BUS.get_or_try_init(zbus::Connection::session).await?;
         let proxy = NotificationsProxy::new(bus).await?;
         // Listening before Notify, so a click right after is not missed.
@@ -293,7 +314,7 @@ mod freedesktop {
                 "",
                 &c.summary,
                 &body,
-                &["default", c.view, "view", c.view],
+                &["default", c.view, "view", c.view, "sign", c.sign],
                 hints,
                 -1,
             )
@@ -303,11 +324,12 @@ mod freedesktop {
         let closed = closed.filter_map(|x| async move { x.args().ok().map(|x| x.id) });
         Ok(tokio::time::timeout(LISTEN, clicked(id, actions, closed))
             .await
-            .unwrap_or(false))
+            .unwrap_or(None))
     }
 
-    /// Whether notification `id` was clicked (its `default` or `view`
-    /// action) before it closed. A server closes a notification right
+    /// What notification `id`'s click asked for (its `default` or `view`
+    /// action: view; `sign`: sign) if it was clicked before it closed.
+    /// A server closes a notification right
     /// after its click, so both signals are often waiting when this task
     /// wakes: the actions are looked at first (`biased`), or a click would
     /// be lost to its own close about half of the time. One sender's
@@ -316,22 +338,27 @@ mod freedesktop {
         id: u32,
         actions: impl futures_util::Stream<Item = (u32, String)>,
         closed: impl futures_util::Stream<Item = u32>,
-    ) -> bool {
+    ) -> Option<LinkAction> {
         futures_util::pin_mut!(actions, closed);
         loop {
             tokio::select! {
                 biased;
                 Some((a, key)) = actions.next() => {
-                    if a == id && matches!(key.as_str(), "default" | "view") {
-                        return true;
+                    let action = match key.as_str() {
+                        "default" | "view" => Some(LinkAction::View),
+                        "sign" => Some(LinkAction::Sign),
+                        _ => None,
+                    };
+                    if a == id && action.is_some() {
+                        return action;
                     }
                 }
                 Some(x) = closed.next() => {
                     if x == id {
-                        return false;
+                        return None;
                     }
                 }
-                else => return false,
+                else => return None,
             }
         }
     }
@@ -445,19 +472,39 @@ mod tests {
         let click = |id: u32, key: &str| stream::iter(vec![(id, key.to_string())]);
         let close = |id: u32| stream::iter(vec![id]);
         tauri::async_runtime::block_on(async {
+            let (view, sign) = (Some(LinkAction::View), Some(LinkAction::Sign));
             for _ in 0..200 {
-                assert!(freedesktop::clicked(7, click(7, "default"), close(7)).await);
-                assert!(freedesktop::clicked(7, click(7, "view"), close(7)).await);
+                assert_eq!(
+                    freedesktop::clicked(7, click(7, "default"), close(7)).await,
+                    view
+                );
+                assert_eq!(
+                    freedesktop::clicked(7, click(7, "view"), close(7)).await,
+                    view
+                );
+                assert_eq!(
+                    freedesktop::clicked(7, click(7, "sign"), close(7)).await,
+                    sign
+                );
             }
             // Another notification's click, then this one closed: not clicked.
-            assert!(!freedesktop::clicked(7, click(8, "default"), close(7)).await);
-            // An action that is not "open" (a server's own), then closed.
-            assert!(!freedesktop::clicked(7, click(7, "other"), close(7)).await);
+            assert_eq!(
+                freedesktop::clicked(7, click(8, "sign"), close(7)).await,
+                None
+            );
+            // An action that is not the app's (a server's own), then closed.
+            assert_eq!(
+                freedesktop::clicked(7, click(7, "other"), close(7)).await,
+                None
+            );
             // Another's close does not end the wait; this one's click does.
-            let clicks = stream::iter(vec![(8, "x".to_string()), (7, "default".to_string())]);
-            assert!(freedesktop::clicked(7, clicks, close(8)).await);
+            let clicks = stream::iter(vec![(8, "x".to_string()), (7, "sign".to_string())]);
+            assert_eq!(freedesktop::clicked(7, clicks, close(8)).await, sign);
             // Both streams end without either: not clicked.
-            assert!(!freedesktop::clicked(7, stream::empty(), stream::empty()).await);
+            assert_eq!(
+                freedesktop::clicked(7, stream::empty(), stream::empty()).await,
+                None
+            );
         });
     }
 
@@ -500,14 +547,19 @@ mod tests {
         );
         assert!(vi.critical);
         assert_eq!(vi.url, "kyso://request/r-1");
-        assert_eq!(links::parse_request_url(&vi.url).as_deref(), Some("r-1"));
-        assert_eq!(vi.view, "Xem");
+        assert_eq!(vi.link(LinkAction::View), "kyso://request/r-1");
+        assert_eq!(vi.link(LinkAction::Sign), "kyso://request/r-1/sign");
+        for action in [LinkAction::View, LinkAction::Sign] {
+            let open = links::parse_request_url(vi.link(action)).expect("the app's own link");
+            assert_eq!((open.id.as_str(), open.action), ("r-1", action));
+        }
+        assert_eq!((vi.view, vi.sign), ("Xem", "Ký ngay"));
 
         let en = Content::new("r-1", Urgency::VeryUrgent, None, Language::En);
         assert_eq!(en.summary, "Very urgent · New document to sign");
         assert_eq!(en.body, "Open Kyso to read it.");
         assert!(en.critical);
-        assert_eq!(en.view, "View");
+        assert_eq!((en.view, en.sign), ("View", "Sign now"));
 
         let mut plain = request("r-2", "me", RequestStatus::Pending, Urgency::Urgent);
         plain.number_symbol = None;

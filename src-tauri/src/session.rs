@@ -280,6 +280,7 @@ impl Kyso {
             model: model_name(),
         };
         self.save_device(&record, &chain_pem, &dk)?;
+        push_sync(app);
         device_info(&record, &chain_pem, &dk)
     }
 
@@ -353,7 +354,9 @@ impl Kyso {
             .device_key()
             .map_or_else(|| ALIAS.to_string(), |k| k.alias);
         app.keystore().delete_key(AliasRequest::new(alias)).await?;
-        self.remove_device()
+        self.remove_device()?;
+        push_sync(app);
+        Ok(())
     }
 
     /// `set_language`.
@@ -369,4 +372,17 @@ impl Kyso {
         };
         self.update_settings(|s| s.language = l)
     }
+}
+
+/// On the phones, tells the gateway about the push token at once after an
+/// enrollment or a key removal (instead of at the next periodic check of
+/// [`crate::push`]); the desktop has no push provider (it follows SSE).
+fn push_sync<R: Runtime>(app: &AppHandle<R>) {
+    #[cfg(mobile)]
+    {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move { crate::push::sync(&app).await });
+    }
+    #[cfg(desktop)]
+    let _ = app;
 }

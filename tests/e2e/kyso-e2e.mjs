@@ -13,11 +13,13 @@
 //            the device CA → a flash draft submitted while the app runs
 //            becomes a notification (the fake notification server of
 //            tests/e2e/run records it), whose click opens it → declined with
-//            a reason → a second `kyso-app kyso://request/ID` hands its link
+//            a reason → a very urgent draft's notification: its "Ký ngay"
+//            opens the sign sheet, signed with the passphrase, validated →
+//            a second `kyso-app kyso://request/ID` hands its link
 //            to the running app and exits; that demo draft is shown and
 //            signed while the gateway is stopped (queued) → the gateway
 //            restarts on the same data → the queued signature is uploaded,
-//            exactly one signature recorded; one notification in all;
+//            exactly one signature recorded; two notifications in all;
 //   demo     scripts/demo without a display: the same first run, one draft
 //            signed and validated, against the demo's running gateway;
 //   display  scripts/demo with a display: first run, login and enrollment,
@@ -280,9 +282,9 @@ async function shown(s, id, title) {
   await expect(s, '[data-testid=doc-sign]', 'the sign button', 30000)
 }
 
-async function signOpen(s, id, expectOutcome) {
+async function signOpen(s, id, expectOutcome, { sheetOpen = false } = {}) {
   log(`sign ${id} (expecting ${expectOutcome})`)
-  await s.click('[data-testid=doc-sign]')
+  if (!sheetOpen) await s.click('[data-testid=doc-sign]')
   await expect(s, '#sign-pass', 'the passphrase field of the sign sheet')
   await s.type('#sign-pass', PASSPHRASE)
   await s.click('[data-testid=sign-confirm]')
@@ -310,8 +312,9 @@ function notifications() {
     .map((l) => JSON.parse(l))
 }
 
-/** Clicks notification `nid` (its `default` action) as a user would. */
-function clickNotification(nid) {
+/** Clicks notification `nid` (its `default` action, or another of its
+ * actions: `view`, `sign`) as a user would. */
+function clickNotification(nid, action = 'default') {
   run(
     'dbus-send',
     [
@@ -321,7 +324,7 @@ function clickNotification(nid) {
       '/org/freedesktop/Notifications',
       'vn.kyso.e2e.Control.Invoke',
       `uint32:${nid}`,
-      'string:default'
+      `string:${action}`
     ],
     'the fake notification server\'s Invoke'
   )
@@ -605,7 +608,7 @@ async function main() {
   )
   check(note.hints.urgency === 2, `a flash request is critical (urgency 2), not ${note.hints.urgency}`)
   check(
-    JSON.stringify(note.actions) === JSON.stringify(['default', 'Xem', 'view', 'Xem']),
+    JSON.stringify(note.actions) === JSON.stringify(['default', 'Xem', 'view', 'Xem', 'sign', 'Ký ngay']),
     `the notification's actions: ${JSON.stringify(note.actions)}`
   )
   log(`notification #${note.id}: "${note.summary}" / ${JSON.stringify(note.body)}; clicking it`)
@@ -628,6 +631,26 @@ async function main() {
     return true
   })
   log(`gateway: ${dId} declined with the reason`)
+
+  // A very urgent draft: the notification's "Ký ngay" opens it with its
+  // sign sheet, which still asks for the key (the passphrase here).
+  const nowTitle = `Công văn thượng khẩn về phòng chống dịch ${new Date().toISOString().slice(11, 19)}`
+  const nowId = (await gw.submit(readFileSync(env('E2E_DRAFT_PDF')), USER, nowTitle, 'very_urgent')).id
+  log(`integrator submitted ${nowId} (very urgent)`)
+  const nowNote = await until(
+    `the notification of ${nowId}`,
+    () => notifications().find((n) => n.body.startsWith(nowTitle)),
+    { timeout: 30000 }
+  )
+  check(nowNote.summary === 'Thượng khẩn · Văn bản mới chờ ký', `the notification's summary: ${nowNote.summary}`)
+  log(`notification #${nowNote.id}: "${nowNote.summary}"; its "Ký ngay"`)
+  clickNotification(nowNote.id, 'sign')
+  await shown(s, nowId, nowTitle)
+  await expect(s, '#sign-pass', 'the sign sheet opened by "Ký ngay"', 30000)
+  await shot(s, 'sign-now-from-notification')
+  await signOpen(s, nowId, 'signed', { sheetOpen: true })
+  await s.click('[data-testid=sign-done]')
+  await gatewaySigned(gw, nowId)
 
   // Opened (so cached) by a second launch with its link, then the gateway
   // goes away.
@@ -653,8 +676,8 @@ async function main() {
   // Signing, declining and the demo drafts of the inbox made none.
   const all = notifications()
   check(
-    all.length === 1,
-    `${all.length} notifications, expected only the flash draft's: ${all.map((n) => n.summary).join(' | ')}`
+    all.length === 2,
+    `${all.length} notifications, expected only the flash and very urgent drafts': ${all.map((n) => n.summary).join(' | ')}`
   )
   await s.quit()
   log('passed')

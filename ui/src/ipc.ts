@@ -282,7 +282,15 @@ export interface AppState {
   /** A request a kyso://request/ID link or a notification asked to show
    * before the web view listened for `open-request` (a link the app was
    * started with); given once. */
-  open_request: string | null
+  open_request: OpenRequest | null
+}
+
+/** What a link or a notification asks: `view` (kyso://request/ID, "Xem")
+ * shows the request; `sign` (kyso://request/ID/sign, "Ký ngay") also opens
+ * its sign sheet, which still asks for confirmation and the key. */
+export interface OpenRequest {
+  id: string
+  action: 'view' | 'sign'
 }
 
 /** kyso_pdf's verification finding (stable code, both languages). */
@@ -457,8 +465,8 @@ export interface EventMap {
   'request-changed': RequestEvent
   /** The offline queue or the connection changed. */
   'queue-changed': QueueStatus
-  /** A notification was tapped or kyso://request/ID opened. */
-  'open-request': { id: string }
+  /** A notification was tapped or kyso://request/ID[/sign] opened. */
+  'open-request': OpenRequest
   /** A `sign` call moved on. */
   'sign-progress': SignProgress
 }

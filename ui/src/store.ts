@@ -2,7 +2,7 @@
 
 import { computed, signal } from '@preact/signals'
 import * as ipc from './ipc'
-import type { AppState, DeviceInfo, KysoError, QueueStatus, SigningRequest } from './ipc'
+import type { AppState, DeviceInfo, KysoError, OpenRequest, QueueStatus, SigningRequest } from './ipc'
 import { toKysoError } from './ipc'
 import { errorAction } from './errors'
 import { setLang, t, type Key } from './i18n'
@@ -145,7 +145,7 @@ export async function boot() {
     setLang(s.language)
     app.value = s
     queue.value = s.queue
-    if (s.open_request) openRequest(s.open_request)
+    if (s.open_request) openRequest(s.open_request.id, s.open_request.action)
   } catch (e) {
     bootError.value = toKysoError(e)
   }
@@ -155,23 +155,30 @@ export async function boot() {
 
 /** A request to show once the app can: after the login (and enrollment),
  * and not in the middle of a batch. */
-export const pendingOpen = signal<string | null>(null)
+export const pendingOpen = signal<OpenRequest | null>(null)
+
+/** The request whose sign sheet opens as soon as its document is shown and
+ * it is still pending (a notification's "Ký ngay"); the document view takes
+ * it. */
+export const signWhenShown = signal<string | null>(null)
 
 /** Shows request `id` (the `open-request` event, or `app_state`'s
  * `open_request`): its document now when the app is ready, else once it is
- * ({@link enterApp}, the end of a batch). The Rust side has checked the id. */
-export function openRequest(id: string) {
+ * ({@link enterApp}, the end of a batch); with `sign`, also its sign sheet.
+ * The Rust side has checked the id. */
+export function openRequest(id: string, action: OpenRequest['action'] = 'view') {
   if (typeof id !== 'string' || id === '') return
-  pendingOpen.value = id
+  pendingOpen.value = { id, action: action === 'sign' ? 'sign' : 'view' }
   showPending()
 }
 
 /** Opens the waiting request if the app is ready for it. */
 export function showPending() {
-  const id = pendingOpen.value
-  if (!id || !app.value || setupStep.value || justEnrolled.value || batchRunning.value) return
+  const open = pendingOpen.value
+  if (!open || !app.value || setupStep.value || justEnrolled.value || batchRunning.value) return
   pendingOpen.value = null
-  navigate({ name: 'inbox', id })
+  signWhenShown.value = open.action === 'sign' ? open.id : null
+  navigate({ name: 'inbox', id: open.id })
 }
 
 /** Leaves the first run (or a finished batch) for the inbox, or for the

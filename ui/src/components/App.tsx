@@ -44,7 +44,7 @@ function useAppEvents() {
     const offs: Array<Promise<() => void>> = [
       ipc.on('request-changed', (e) => void onRequestChanged(e)),
       ipc.on('queue-changed', onQueueChanged),
-      ipc.on('open-request', ({ id }) => openRequest(id))
+      ipc.on('open-request', ({ id, action }) => openRequest(id, action))
     ]
     void Promise.allSettled(offs).then(() => boot())
     return () => {

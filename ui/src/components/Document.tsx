@@ -7,7 +7,7 @@ import type { DocumentInfo, KysoError, PageSize, SigningRequest } from '../ipc'
 import { toKysoError } from '../ipc'
 import { lang, t } from '../i18n'
 import { deadlineState, formatBytes, formatDateTime, formatLongDate } from '../format'
-import { changed, findRequest, handleGlobalError, navigate, queue, upsert } from '../store'
+import { changed, findRequest, handleGlobalError, navigate, queue, signWhenShown, upsert } from '../store'
 import { pageUrl } from '../pages'
 import { pageLoaded, step } from '../timing'
 import { ErrorBox, Spinner, StatusBadge, UrgencyBadge } from './common'
@@ -86,7 +86,7 @@ function PageImage(props: {
   cssWidth: number
   near: boolean
   thumb?: boolean
-  /** Its image loaded, or failed. */
+  /** Its image loaded and painted, or failed. */
   onSettled?: () => void
 }) {
   const { id, page, size, cssWidth, near } = props
@@ -130,7 +130,9 @@ function PageImage(props: {
           draggable={false}
           onLoad={(e) => {
             if (!props.thumb) pageLoaded(id, page, e.currentTarget)
-            props.onSettled?.()
+            // After the frame that paints it.
+            const settled = props.onSettled
+            if (settled) requestAnimationFrame(() => setTimeout(settled, 0))
           }}
         />
       ) : failed ? (
@@ -350,6 +352,16 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
     if (keepPage.current > 1) goPage(keepPage.current)
     keepPage.current = 0
   }, [zoomIdx])
+
+  // A notification's "Ký ngay": the sign sheet, once the document is shown
+  // and if the request is still to be signed here (else just the document).
+  const signable = !!r && r.status === 'pending' && !queue.value.items.some((i) => i.request_id === r.id)
+  const signAsked = signWhenShown.value === id
+  useEffect(() => {
+    if (!signAsked || !(shown || docError)) return
+    signWhenShown.value = null
+    if (shown && signable) setSheet('sign')
+  }, [signAsked, shown, docError, signable])
 
   if (reqError) {
     return (

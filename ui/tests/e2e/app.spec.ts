@@ -165,6 +165,32 @@ describe('inbox', () => {
     await app.close()
   })
 
+  it('a notification\'s "Ký ngay" (kyso://request/ID/sign) opens the document with its sign sheet, which still asks', async () => {
+    const app = await openApp(browser)
+    const { page } = app
+    await page.locator('.inbox .card').first().waitFor()
+    await app.mock.openRequest('req-digital', 'sign')
+    await page.getByRole('heading', { name: 'Tờ trình về việc thành lập Trung tâm Chuyển đổi số tỉnh' }).waitFor()
+    expect(await page.evaluate(() => location.hash)).toBe('#/inbox/req-digital')
+    // The confirmation sheet shows what will be signed; nothing is signed yet.
+    const sheet = page.getByRole('dialog', { name: 'Ký số văn bản' })
+    await sheet.waitFor()
+    expect((await sheet.textContent()) ?? '').toContain('Tờ trình về việc thành lập Trung tâm Chuyển đổi số tỉnh')
+    expect(await app.mock.calls('sign')).toHaveLength(0)
+    // Closed, it does not come back when the leader opens the document again.
+    await sheet.getByRole('button', { name: 'Hủy' }).click()
+    await sheet.waitFor({ state: 'hidden' })
+    await page.evaluate(() => (location.hash = '#/inbox'))
+    await page.locator('.inbox .card').first().waitFor()
+    await page.evaluate(() => (location.hash = '#/inbox/req-digital'))
+    await page.getByText('Trang 1/100').waitFor()
+    await page.locator('.pages .page img').first().waitFor()
+    expect(await page.getByRole('dialog', { name: 'Ký số văn bản' }).isVisible()).toBe(false)
+    expect(await app.mock.calls('sign')).toHaveLength(0)
+    expectClean(app)
+    await app.close()
+  })
+
   it('a link the app was started with opens once the app is up (app_state open_request)', async () => {
     const app = await openApp(browser, { open: 'req-budget' })
     const { page } = app

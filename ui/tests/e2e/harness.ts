@@ -40,7 +40,7 @@ export interface App {
     release(): Promise<void>
     arrive(): Promise<void>
     changeStatus(id: string, status: RequestStatus): Promise<void>
-    openRequest(id: string): Promise<void>
+    openRequest(id: string, action?: 'view' | 'sign'): Promise<void>
     calls(cmd?: string): Promise<Array<{ cmd: string; args: Record<string, unknown> }>>
     renders(): Promise<string[]>
   }
@@ -89,7 +89,7 @@ export async function openApp(browser: Browser, o: AppOptions = {}): Promise<App
       release: () => ev('release'),
       arrive: () => ev('arrive'),
       changeStatus: (id, s) => ev('changeStatus', id, s),
-      openRequest: (id) => ev('openRequest', id),
+      openRequest: (id, action) => ev('openRequest', id, action ?? 'view'),
       calls: async (cmd) => {
         const all = await page.evaluate(() => window.__kysoMock.calls)
         return cmd ? all.filter((c) => c.cmd === cmd) : all

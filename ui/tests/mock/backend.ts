@@ -16,6 +16,7 @@ import type {
   IpcError,
   KeystoreInfo,
   Language,
+  OpenRequest,
   PageSize,
   Platform,
   QueueStatus,
@@ -230,7 +231,7 @@ export interface Control {
   /** A notification tap / kyso://request/ID: as the Rust side does, an
    * `open-request` event once the web view has asked for the app state,
    * before that kept for `app_state`'s `open_request`. */
-  openRequest(id: string): void
+  openRequest(id: string, action?: 'view' | 'sign'): void
   /** Delay of each signing stage, ms. */
   stageDelay: number
 }
@@ -269,7 +270,7 @@ export function createBackend(params: URLSearchParams) {
   const queue: QueuedUpload[] = []
   const failures = new Map<string, ErrorCode>()
   let hold: { release: () => void; promise: Promise<void> } | null = null
-  let pendingOpen: string | null = params.get('open')
+  let pendingOpen: OpenRequest | null = params.get('open') ? { id: params.get('open')!, action: 'view' } : null
   let listening = false
 
   const control: Control = {
@@ -304,9 +305,9 @@ export function createBackend(params: URLSearchParams) {
       requests.set(id, { ...r, status, updated_at: iso(Date.now()) })
       void emit('request-changed', { request_id: id, status, urgency: r.urgency })
     },
-    openRequest(id) {
-      if (listening) void emit('open-request', { id })
-      else pendingOpen = id
+    openRequest(id, action = 'view') {
+      if (listening) void emit('open-request', { id, action })
+      else pendingOpen = { id, action }
     }
   }
 

@@ -19,7 +19,8 @@ import {
   openRequest,
   pendingOpen,
   route,
-  setApp
+  setApp,
+  signWhenShown
 } from '../../src/store'
 
 const READY: AppState = {
@@ -47,6 +48,7 @@ const READY: AppState = {
 beforeEach(() => {
   app.value = null
   pendingOpen.value = null
+  signWhenShown.value = null
   justEnrolled.value = null
   batchRunning.value = false
   location.hash = '#/inbox'
@@ -58,8 +60,8 @@ describe('open-request', () => {
   it('opens the document at once when the app is ready', async () => {
     mockIPC(() => null, { shouldMockEvents: true })
     app.value = READY
-    const off = await ipc.on('open-request', ({ id }) => openRequest(id))
-    await emit('open-request', { id: 'req-7' })
+    const off = await ipc.on('open-request', ({ id, action }) => openRequest(id, action))
+    await emit('open-request', { id: 'req-7', action: 'view' })
     off()
     expect(route.value).toEqual({ name: 'inbox', id: 'req-7' })
     expect(location.hash).toBe('#/inbox/req-7')
@@ -70,7 +72,7 @@ describe('open-request', () => {
     app.value = { ...READY, user: null, device: null }
     openRequest('req-8')
     expect(route.value).toEqual({ name: 'inbox' })
-    expect(pendingOpen.value).toBe('req-8')
+    expect(pendingOpen.value).toEqual({ id: 'req-8', action: 'view' })
     // Logged in, not enrolled yet: still waiting.
     setApp({ user: READY.user })
     expect(route.value).toEqual({ name: 'inbox' })
@@ -98,10 +100,30 @@ describe('open-request', () => {
   })
 
   it('a link the app was started with comes with the app state and opens after boot', async () => {
-    mockIPC((cmd) => (cmd === 'app_state' ? { ...READY, open_request: 'req-11' } : null))
+    mockIPC((cmd) => (cmd === 'app_state' ? { ...READY, open_request: { id: 'req-11', action: 'sign' } } : null))
     await boot()
     expect(app.value?.user?.username).toBe('nvan')
     expect(route.value).toEqual({ name: 'inbox', id: 'req-11' })
+    expect(signWhenShown.value).toBe('req-11')
+  })
+
+  it('"Ký ngay" asks for the sign sheet of that request only; a later "Xem" takes it back', () => {
+    app.value = READY
+    openRequest('req-12', 'sign')
+    expect(route.value).toEqual({ name: 'inbox', id: 'req-12' })
+    expect(signWhenShown.value).toBe('req-12')
+    openRequest('req-13')
+    expect(route.value).toEqual({ name: 'inbox', id: 'req-13' })
+    expect(signWhenShown.value).toBeNull()
+    // Waiting for the login keeps the action with its request.
+    app.value = { ...READY, user: null }
+    openRequest('req-14', 'sign')
+    expect(signWhenShown.value).toBeNull()
+    expect(pendingOpen.value).toEqual({ id: 'req-14', action: 'sign' })
+    setApp({ user: READY.user })
+    enterApp()
+    expect(route.value).toEqual({ name: 'inbox', id: 'req-14' })
+    expect(signWhenShown.value).toBe('req-14')
   })
 
   it('ignores an empty id', () => {
