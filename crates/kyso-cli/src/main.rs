@@ -3,6 +3,7 @@
 
 mod admin;
 mod client;
+mod demo;
 mod serve;
 mod sign;
 mod tsa;
@@ -32,6 +33,8 @@ enum Command {
     Admin(admin::AdminArgs),
     /// Ứng dụng khách của cổng ký số / client of the gateway.
     Client(client::ClientArgs),
+    /// Chạy thử toàn bộ hệ thống trên máy này / the whole system on this machine.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(*args).map(|()| true),
         Command::Admin(args) => admin::run(args).map(|()| true),
         Command::Client(args) => client::run(args).map(|()| true),
+        Command::Demo(args) => demo::run(args).map(|()| true),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

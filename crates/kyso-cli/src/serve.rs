@@ -206,6 +206,30 @@ pub async fn open_state_with(
         })
 }
 
+/// What a demo province's users need to know: the gateway at `base`
+/// (`http://127.0.0.1:8443`), its accounts and the integrator key (shown
+/// once). Scripts read the `integrator key (shown once):` line.
+pub fn print_demo(info: &kyso_gateway::demo::DemoInfo, base: &str, password: &str) {
+    println!("Kyso — cổng ký số tỉnh (demo) / provincial gateway (demo)");
+    println!("  địa chỉ / URL:        {base}/api/v1/");
+    println!("  OpenAPI:              {base}/api/v1/openapi.json");
+    println!("  tài khoản / accounts (mật khẩu / password: {password}):");
+    for (u, name, role) in &info.users {
+        println!("    {u:<8} {name} ({})", role.as_str());
+    }
+    println!(
+        "  khóa tích hợp / integrator key (shown once): {}",
+        info.integrator_key
+    );
+    println!(
+        "  bí mật webhook / webhook secret:             {}",
+        info.webhook_secret
+    );
+    if !info.created {
+        println!("  (dữ liệu mẫu đã có từ lần chạy trước / demo data kept from an earlier run)");
+    }
+}
+
 pub fn run(args: ServeArgs) -> Result<(), Failure> {
     crate::init_logging();
     let rt = crate::runtime()?;
@@ -233,32 +257,11 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             } else {
                 "http"
             };
-            println!("Kyso — cổng ký số tỉnh (demo) / provincial gateway (demo)");
-            println!("  địa chỉ / URL:        {scheme}://{}/api/v1/", args.listen);
-            println!(
-                "  OpenAPI:              {scheme}://{}/api/v1/openapi.json",
-                args.listen
+            print_demo(
+                &info,
+                &format!("{scheme}://{}", args.listen),
+                &args.demo_password,
             );
-            println!(
-                "  tài khoản / accounts (mật khẩu / password: {}):",
-                args.demo_password
-            );
-            for (u, name, role) in &info.users {
-                println!("    {u:<8} {name} ({})", role.as_str());
-            }
-            println!(
-                "  khóa tích hợp / integrator key (shown once): {}",
-                info.integrator_key
-            );
-            println!(
-                "  bí mật webhook / webhook secret:             {}",
-                info.webhook_secret
-            );
-            if !info.created {
-                println!(
-                    "  (dữ liệu mẫu đã có từ lần chạy trước / demo data kept from an earlier run)"
-                );
-            }
         }
         let tls = match (args.tls_cert, args.tls_key) {
             (Some(c), Some(k)) => Some((c, k)),

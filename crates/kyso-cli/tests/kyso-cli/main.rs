@@ -6,6 +6,7 @@
 
 mod client;
 mod crash;
+mod demo;
 mod gateway;
 mod sign;
 mod support;
