@@ -20,13 +20,17 @@ fn links_open_a_request_once_the_web_view_listens() {
 
     // Before the web view has asked for the app state: kept, the last wins.
     kyso_app::links::open_url(&h, "kyso://request/first");
-    kyso_app::links::open_url(&h, "kyso://request/0b6f1c3e-5d2a-4f4e-9a57-3c1d2e8b9f10");
+    kyso_app::links::open_url(
+        &h,
+        "kyso://request/0b6f1c3e-5d2a-4f4e-9a57-3c1d2e8b9f10/sign",
+    );
     kyso_app::links::open_url(&h, "kyso://request/../settings");
     assert!(app.events("open-request").is_empty(), "nobody listens yet");
     let state = app.invoke("app_state", json!({})).expect("app_state");
     assert_eq!(
-        state["open_request"], "0b6f1c3e-5d2a-4f4e-9a57-3c1d2e8b9f10",
-        "the last valid link, handed over by app_state"
+        state["open_request"],
+        json!({ "id": "0b6f1c3e-5d2a-4f4e-9a57-3c1d2e8b9f10", "action": "sign" }),
+        "the last valid link, with its action, handed over by app_state"
     );
     let state = app.invoke("app_state", json!({})).expect("app_state");
     assert!(state["open_request"].is_null(), "once: {state}");
@@ -35,15 +39,25 @@ fn links_open_a_request_once_the_web_view_listens() {
     // the desktop hands over) and a click's link become `open-request`.
     h.emit("deep-link://new-url", vec!["kyso://request/from-plugin"])
         .expect("emit");
-    app.wait_event("open-request", 10, |v| v == &json!({ "id": "from-plugin" }));
+    app.wait_event("open-request", 10, |v| {
+        v == &json!({ "id": "from-plugin", "action": "view" })
+    });
     kyso_app::links::open_url(&h, "kyso://request/from-click");
-    app.wait_event("open-request", 10, |v| v == &json!({ "id": "from-click" }));
+    app.wait_event("open-request", 10, |v| {
+        v == &json!({ "id": "from-click", "action": "view" })
+    });
+    // A notification's "Ký ngay".
+    kyso_app::links::open_url(&h, "kyso://request/from-sign/sign");
+    app.wait_event("open-request", 10, |v| {
+        v == &json!({ "id": "from-sign", "action": "sign" })
+    });
 
     // Ignored, with a warning: never an event, never a crash.
     h.emit(
         "deep-link://new-url",
         vec![
             "kyso://request/a/b",
+            "kyso://request/a/sign/",
             "kyso://setup?server=x",
             "https://request/x",
         ],
@@ -63,7 +77,7 @@ fn links_open_a_request_once_the_web_view_listens() {
         .into_iter()
         .map(|v| v["id"].as_str().unwrap_or_default().to_string())
         .collect();
-    assert_eq!(ids, ["from-plugin", "from-click"]);
+    assert_eq!(ids, ["from-plugin", "from-click", "from-sign"]);
     assert!(
         app.invoke("app_state", json!({})).expect("app_state")["open_request"].is_null(),
         "nothing kept once the web view listens"
