@@ -1,11 +1,11 @@
 //! `kyso client`: the gateway's client on the command line (DESIGN.md §10),
 //! a thin layer over `kyso-client`: login, enroll, inbox, fetch, sign (through
-//! the durable upload queue), queue, sync, decline (and logout).
+//! the durable upload queue), queue, sync, decline, quiet-hours (and logout).
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use kyso_api::{RequestStatus, SigningRequest, Urgency};
+use kyso_api::{QuietHours, RequestStatus, SigningRequest, Urgency};
 use kyso_client::queue::{Queue, QueueState, Queued};
 use kyso_client::{
     Client, Delivery, DeviceKey, DeviceRecord, Error, KeyLocation, Secret, Session, SignSettings,
@@ -108,6 +108,24 @@ enum ClientCommand {
         /// Lý do / reason.
         #[arg(long)]
         reason: String,
+    },
+    /// Giờ yên lặng: xem, đặt (--start, --end) hoặc bỏ (--off); trong giờ này thông báo
+    /// đẩy về văn bản thường, khẩn chờ đến hết giờ (thượng khẩn, hỏa tốc vẫn đến ngay) /
+    /// quiet hours: show, set (--start, --end) or remove (--off); during them pushes
+    /// about normal and urgent documents wait (very urgent and flash still come).
+    QuietHours {
+        /// Bắt đầu, HH:MM giờ Việt Nam / start, HH:MM Vietnam time (e.g. 22:00).
+        #[arg(long, requires = "end", conflicts_with = "off")]
+        start: Option<String>,
+        /// Kết thúc, HH:MM giờ Việt Nam / end, HH:MM Vietnam time (e.g. 06:30).
+        #[arg(long, requires = "start", conflicts_with = "off")]
+        end: Option<String>,
+        /// Bỏ giờ yên lặng / no quiet hours.
+        #[arg(long)]
+        off: bool,
+        /// Định dạng / output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
     },
 }
 
@@ -630,6 +648,56 @@ pub fn run(args: ClientArgs) -> Result<(), Failure> {
                 r.decline_reason.as_deref().unwrap_or(&reason)
             );
             println!("  trạng thái / status: {}", status_vi(r.status));
+            Ok(())
+        }
+        ClientCommand::QuietHours {
+            start,
+            end,
+            off,
+            format,
+        } => {
+            let wanted = if off {
+                Some(QuietHours::none())
+            } else if start.is_some() {
+                let q = QuietHours { start, end };
+                q.minutes().map_err(|e| {
+                    Failure::usage(
+                        "giờ yên lặng không hợp lệ: cần --start và --end dạng HH:MM (00:00 đến 23:59, giờ Việt Nam), khác nhau",
+                        format!("quiet hours: {e}"),
+                    )
+                })?;
+                Some(q)
+            } else {
+                None
+            };
+            let s = session(&store, server)?;
+            let client = client_for(&s, pin)?;
+            let q = rt
+                .block_on(async {
+                    match &wanted {
+                        Some(q) => client.set_quiet_hours(q).await,
+                        None => client.quiet_hours().await,
+                    }
+                })
+                .map_err(failure)?;
+            match format {
+                Format::Json => {
+                    let text = serde_json::to_string(&q).map_err(|e| {
+                        Failure::usage(format!("lỗi JSON: {e}"), format!("JSON: {e}"))
+                    })?;
+                    println!("{text}");
+                }
+                Format::Text => match (&q.start, &q.end) {
+                    (Some(a), Some(b)) => {
+                        println!("giờ yên lặng / quiet hours: {a}–{b} (UTC+07:00)");
+                        println!(
+                            "  thông báo về văn bản thường, khẩn chờ đến {b}; thượng khẩn, hỏa tốc vẫn đến ngay / \
+                             pushes about normal and urgent documents wait until {b}; very urgent and flash come at once"
+                        );
+                    }
+                    _ => println!("không đặt giờ yên lặng / no quiet hours"),
+                },
+            }
             Ok(())
         }
     }

@@ -76,6 +76,49 @@ pub struct ServeArgs {
     /// https://api.sandbox.push.apple.com (development builds of the app).
     #[arg(long, requires = "apns_key", default_value = kyso_gateway::push::apns::PRODUCTION_ENDPOINT)]
     apns_endpoint: String,
+    /// Nhắc hạn trước bao lâu (vd. 2h, 90m, 1h30m; off: không nhắc) / how long before a
+    /// pending request's deadline its leader gets a reminder push (off: no reminders).
+    #[arg(long, default_value = "2h", value_parser = parse_lead)]
+    reminder_lead: ReminderLead,
+}
+
+/// `--reminder-lead`: a lead time, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ReminderLead(Option<std::time::Duration>);
+
+/// `2h`, `90m`, `1h30m` (at most a week), or `off`.
+fn parse_lead(s: &str) -> Result<ReminderLead, String> {
+    let bad = || {
+        format!(
+            "'{s}': cần dạng 2h, 90m, 1h30m (tối đa 7 ngày) hoặc off / \
+             expected 2h, 90m, 1h30m (at most 7 days) or off"
+        )
+    };
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("off") {
+        return Ok(ReminderLead(None));
+    }
+    let mut minutes: u64 = 0;
+    let mut digits = String::new();
+    let mut units = String::new();
+    for c in t.chars() {
+        match c {
+            '0'..='9' if digits.len() < 6 => digits.push(c),
+            'h' | 'm' if !digits.is_empty() && !units.contains(c) && !units.ends_with('m') => {
+                let n: u64 = digits.parse().map_err(|_| bad())?;
+                minutes += if c == 'h' { n * 60 } else { n };
+                digits.clear();
+                units.push(c);
+            }
+            _ => return Err(bad()),
+        }
+    }
+    if !digits.is_empty() || units.is_empty() || minutes == 0 || minutes > 7 * 24 * 60 {
+        return Err(bad());
+    }
+    Ok(ReminderLead(Some(std::time::Duration::from_secs(
+        minutes * 60,
+    ))))
 }
 
 /// The push providers the flags describe (none without flags).
@@ -86,7 +129,10 @@ fn push_config(args: &ServeArgs) -> Result<kyso_gateway::push::PushConfig, Failu
             format!("push configuration: {e}"),
         )
     };
-    let mut push = kyso_gateway::push::PushConfig::default();
+    let mut push = kyso_gateway::push::PushConfig {
+        reminder_lead: args.reminder_lead.0,
+        ..Default::default()
+    };
     if let Some(path) = &args.fcm_service_account {
         let mut fcm = kyso_gateway::push::FcmConfig::from_file(path).map_err(bad)?;
         fcm.endpoint = args.fcm_endpoint.clone();
@@ -284,4 +330,61 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             )
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use std::time::Duration;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn lead_of(args: &[&str]) -> Result<Option<Duration>, String> {
+        let cli = Cli::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        let push = push_config(&cli.serve).map_err(|e| e.to_string())?;
+        Ok(push.reminder_lead)
+    }
+
+    #[test]
+    fn the_reminder_lead_reaches_the_push_configuration() {
+        let h = |n: u64| Some(Duration::from_secs(n * 3600));
+        assert_eq!(lead_of(&[]), Ok(h(2)), "default: two hours");
+        assert_eq!(
+            lead_of(&[]),
+            Ok(Some(kyso_gateway::push::DEFAULT_REMINDER_LEAD)),
+            "the gateway's own default"
+        );
+        assert_eq!(lead_of(&["--reminder-lead", "4h"]), Ok(h(4)));
+        assert_eq!(
+            lead_of(&["--reminder-lead", "90m"]),
+            Ok(Some(Duration::from_secs(90 * 60)))
+        );
+        assert_eq!(
+            lead_of(&["--reminder-lead", "1h30m"]),
+            Ok(Some(Duration::from_secs(90 * 60)))
+        );
+        assert_eq!(lead_of(&["--reminder-lead", "OFF"]), Ok(None));
+        assert_eq!(lead_of(&["--reminder-lead", "168h"]), Ok(h(168)));
+    }
+
+    #[test]
+    fn a_bad_reminder_lead_is_refused_in_both_languages() {
+        for bad in [
+            "", "0", "0m", "2", "h", "2x", "2h2h", "30m1h", "-1h", "169h", "1.5h", "2 h",
+            "9999999h",
+        ] {
+            let arg = format!("--reminder-lead={bad}");
+            let e = lead_of(&[&arg]).expect_err(bad);
+            assert!(
+                e.contains("cần dạng") && e.contains("expected 2h"),
+                "{bad:?}: {e}"
+            );
+        }
+    }
 }

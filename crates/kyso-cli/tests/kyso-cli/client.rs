@@ -838,3 +838,70 @@ fn shutdown_ends_open_event_streams() {
         .expect("the event stream ended");
     assert!(ended.is_ok(), "read to its end: {ended:?}");
 }
+
+/// `kyso client quiet-hours`: shown, set, checked before the gateway sees
+/// them (one line in both languages, exit 2, nothing changed), removed.
+#[test]
+fn quiet_hours_are_shown_set_and_removed() {
+    let gw = Gateway::start();
+    let env = ClientEnv::new();
+    let o = env.run(&["--server", &gw.url, "quiet-hours"], "");
+    fails_with_one_line(&o, "before login", &["kyso client login"]);
+    login(&env, &gw, "leader1");
+    let json = |env: &ClientEnv| -> serde_json::Value {
+        let out = ok(
+            env.run(&["quiet-hours", "--format", "json"], ""),
+            "quiet-hours",
+        );
+        serde_json::from_str(&out).expect("JSON")
+    };
+    assert_eq!(
+        json(&env),
+        serde_json::json!({ "start": null, "end": null })
+    );
+    let out = ok(env.run(&["quiet-hours"], ""), "quiet-hours");
+    assert!(
+        out.contains("không đặt giờ yên lặng / no quiet hours"),
+        "{out}"
+    );
+
+    let out = ok(
+        env.run(&["quiet-hours", "--start", "22:00", "--end", "06:30"], ""),
+        "set",
+    );
+    assert!(out.contains("22:00–06:30 (UTC+07:00)"), "{out}");
+    assert!(out.contains("very urgent and flash come at once"), "{out}");
+    assert_eq!(
+        json(&env),
+        serde_json::json!({ "start": "22:00", "end": "06:30" })
+    );
+
+    for (start, end) in [("22:00", "22:00"), ("7:00", "08:00"), ("24:00", "06:00")] {
+        let o = env.run(&["quiet-hours", "--start", start, "--end", end], "");
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+        fails_with_one_line(
+            &o,
+            "bad quiet hours",
+            &["giờ yên lặng không hợp lệ", "quiet hours: "],
+        );
+    }
+    let o = env.run(&["quiet-hours", "--start", "22:00"], "");
+    assert_eq!(o.status.code(), Some(2), "--start alone: {}", text(&o));
+    let o = env.run(
+        &["quiet-hours", "--off", "--start", "22:00", "--end", "06:00"],
+        "",
+    );
+    assert_eq!(o.status.code(), Some(2), "--off with times: {}", text(&o));
+    assert_eq!(
+        json(&env),
+        serde_json::json!({ "start": "22:00", "end": "06:30" }),
+        "nothing changed"
+    );
+
+    let out = ok(env.run(&["quiet-hours", "--off"], ""), "off");
+    assert!(out.contains("no quiet hours"), "{out}");
+    assert_eq!(
+        json(&env),
+        serde_json::json!({ "start": null, "end": null })
+    );
+}
