@@ -22,6 +22,8 @@ const COMMANDS: &[&str] = &[
     "queue_status",
     "flush_queue",
     "set_language",
+    "quiet_hours",
+    "set_quiet_hours",
     "remove_key",
 ];
 

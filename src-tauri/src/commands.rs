@@ -4,7 +4,7 @@
 //! render happens in Rust. Errors are [`crate::IpcError`]: `{ code, message }`.
 //! All are `async`, so none runs on the main (UI) thread.
 
-use kyso_api::{SigningRequest, User};
+use kyso_api::{QuietHours, SigningRequest, User};
 use kyso_client::Secret;
 use tauri::{AppHandle, Runtime, State, command};
 
@@ -16,7 +16,7 @@ use crate::state::Kyso;
 
 /// Every command, as invoked (the contract test checks this list against
 /// build.rs, the capabilities and ui/src/ipc.ts).
-pub const COMMANDS: [&str; 16] = [
+pub const COMMANDS: [&str; 18] = [
     "app_state",
     "configure_server",
     "login",
@@ -32,6 +32,8 @@ pub const COMMANDS: [&str; 16] = [
     "queue_status",
     "flush_queue",
     "set_language",
+    "quiet_hours",
+    "set_quiet_hours",
     "remove_key",
 ];
 
@@ -166,6 +168,26 @@ pub async fn flush_queue<R: Runtime>(
 #[command]
 pub async fn set_language(kyso: State<'_, Kyso>, language: String) -> Result<()> {
     kyso.set_language(&language)
+}
+
+/// The leader's quiet hours (from the gateway).
+#[command]
+pub async fn quiet_hours<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+) -> Result<QuietHours> {
+    kyso.quiet_hours(&app).await
+}
+
+/// Sets the leader's quiet hours: `HH:MM` both, or both `null` for none.
+#[command]
+pub async fn set_quiet_hours<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    start: Option<String>,
+    end: Option<String>,
+) -> Result<QuietHours> {
+    kyso.set_quiet_hours(&app, QuietHours { start, end }).await
 }
 
 /// Deletes the device key and its certificate.

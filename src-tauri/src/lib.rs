@@ -75,7 +75,7 @@ impl Options {
     }
 }
 
-/// The app on `builder`: the keystore and deep-link plugins, the sixteen
+/// The app on `builder`: the keystore and deep-link plugins, the eighteen
 /// commands, and a setup that opens the state, follows the deep links and
 /// starts the background task.
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> tauri::Builder<R> {
@@ -105,6 +105,8 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
             commands::queue_status,
             commands::flush_queue,
             commands::set_language,
+            commands::quiet_hours,
+            commands::set_quiet_hours,
             commands::remove_key,
         ])
         .setup(move |app| {

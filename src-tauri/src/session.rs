@@ -1,10 +1,10 @@
 //! The gateway, the session and the device key: `app_state`,
 //! `configure_server`, `login`, `logout`, `enroll`, `set_language`,
-//! `remove_key`.
+//! `quiet_hours`, `set_quiet_hours`, `remove_key`.
 
 use base64::Engine;
 use der::{Decode, Encode};
-use kyso_api::{EnrollRequest, SecurityLevel, User};
+use kyso_api::{EnrollRequest, QuietHours, SecurityLevel, User};
 use kyso_client::{DeviceRecord, KeyLocation, Secret, Session};
 use tauri::{AppHandle, Runtime};
 use tauri_plugin_kyso_keystore::{
@@ -371,6 +371,24 @@ impl Kyso {
             }
         };
         self.update_settings(|s| s.language = l)
+    }
+
+    /// `quiet_hours`: the leader's quiet hours, as the gateway keeps them.
+    pub async fn quiet_hours<R: Runtime>(&self, app: &AppHandle<R>) -> Result<QuietHours> {
+        let client = self.client()?;
+        self.seen(app, client.quiet_hours().await, true)
+    }
+
+    /// `set_quiet_hours`: both `HH:MM` (Vietnam time, different) or both
+    /// none; checked here first, so a bad time never reaches the gateway.
+    pub async fn set_quiet_hours<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        quiet: QuietHours,
+    ) -> Result<QuietHours> {
+        quiet.minutes().map_err(IpcError::invalid)?;
+        let client = self.client()?;
+        self.seen(app, client.set_quiet_hours(&quiet).await, true)
     }
 }
 

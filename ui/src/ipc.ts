@@ -454,6 +454,25 @@ export const flushQueue = () => call<QueueStatus>('flush_queue')
 /** Language of the app's own texts (notifications, biometric prompt). */
 export const setLanguage = (language: Language) => call<null>('set_language', { language })
 
+/** kyso_api::QuietHours: when pushes about thường and khẩn documents wait
+ * (thượng khẩn and hỏa tốc still come). `HH:MM` Vietnam time, both or
+ * neither; the window may wrap midnight. */
+export interface QuietHours {
+  start: string | null
+  end: string | null
+}
+
+/** A time of day in quiet hours (kyso_api::QUIET_TIME_PATTERN). */
+export const QUIET_TIME = /^([01][0-9]|2[0-3]):[0-5][0-9]$/
+
+/** The leader's quiet hours, from the gateway. Errors: offline, unauthorized. */
+export const quietHours = () => call<QuietHours>('quiet_hours')
+
+/** Sets the quiet hours (`null`, `null`: none); answers them as stored.
+ * Errors: invalidArgument, bad_request, offline. */
+export const setQuietHours = (start: string | null, end: string | null) =>
+  call<QuietHours>('set_quiet_hours', { start, end })
+
 /** Deletes the device key and its certificate; the leader must enroll again. */
 export const removeKey = () => call<null>('remove_key')
 

@@ -15,7 +15,7 @@ const DESKTOP: &str = include_str!("../../capabilities/desktop.json");
 const MOBILE: &str = include_str!("../../capabilities/mobile.json");
 
 /// The arguments of each command, as the Rust commands take them.
-const ARGS: [(&str, &[&str]); 16] = [
+const ARGS: [(&str, &[&str]); 18] = [
     ("app_state", &[]),
     ("configure_server", &["url", "pin"]),
     ("login", &["username", "password"]),
@@ -31,6 +31,8 @@ const ARGS: [(&str, &[&str]); 16] = [
     ("queue_status", &[]),
     ("flush_queue", &[]),
     ("set_language", &["language"]),
+    ("quiet_hours", &[]),
+    ("set_quiet_hours", &["start", "end"]),
     ("remove_key", &[]),
 ];
 
@@ -94,7 +96,7 @@ fn ts_calls(ts: &str) -> Vec<(String, BTreeSet<String>)> {
 #[test]
 fn commands_match_build_rs_the_capabilities_and_ipc_ts() {
     let ours = set(COMMANDS);
-    assert_eq!(ours.len(), 16, "sixteen commands");
+    assert_eq!(ours.len(), 18, "eighteen commands");
     let build: BTreeSet<String> = BUILD_RS
         .split("const COMMANDS")
         .nth(1)

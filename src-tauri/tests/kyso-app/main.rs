@@ -1,12 +1,13 @@
 //! The app's IPC against a real gateway, on Tauri's mock runtime with the
 //! app's real capabilities (`kyso_app::context()`): the leader's whole day
 //! (`flow`), the error codes that cross IPC (`errors`), the contract
-//! with ui/src/ipc.ts, build.rs and the capabilities (`contract`), and
-//! `kyso://request/<id>` links (`links`).
+//! with ui/src/ipc.ts, build.rs and the capabilities (`contract`),
+//! `kyso://request/<id>` links (`links`) and quiet hours (`quiet`).
 
 mod contract;
 mod errors;
 mod flow;
 mod links;
+mod quiet;
 mod support;
 mod tls;

@@ -1,5 +1,5 @@
-// Settings: language, account, device and key, gateway, queue, sign out,
-// remove key.
+// Settings: language, account, quiet hours, device and key, gateway, queue,
+// sign out, remove key.
 
 import { useState } from 'preact/hooks'
 import type { KysoError, KeyStorage } from '../ipc'
@@ -10,6 +10,7 @@ import { app, changeLanguage, queue, removeDeviceKey, signOut } from '../store'
 import { ErrorBox, SecurityLevelBadge, Sheet, Spinner } from './common'
 import { Icon } from './icons'
 import { QueueSheet } from './Queue'
+import { QuietHoursSection } from './QuietHours'
 
 const STORAGE_KEY: Record<KeyStorage, Key> = {
   hardware: 'device.storage.hardware',
@@ -84,6 +85,8 @@ export function Settings() {
             </button>
           </section>
         )}
+
+        {s.user && <QuietHoursSection />}
 
         {d && (
           <section class="group" aria-labelledby="set-device">

@@ -254,6 +254,21 @@ export const en: Record<keyof typeof vi, string> = {
   'settings.noPin': 'Not pinned (this machine only)',
   'settings.tz': 'Vietnam time (UTC+07:00)',
 
+  'quiet.title': 'Quiet hours',
+  'quiet.text':
+    'During quiet hours, push notifications to phones and tablets about normal and urgent documents wait until they end. Very urgent and flash documents are still notified at once. Vietnam time (UTC+07:00).',
+  'quiet.off': 'Off',
+  'quiet.on': 'On',
+  'quiet.from': 'From',
+  'quiet.to': 'Until',
+  'quiet.nextDay': '(next day)',
+  'quiet.current': 'Set: {window}',
+  'quiet.none': 'No quiet hours: every notification comes at once.',
+  'quiet.save': 'Save quiet hours',
+  'quiet.saved': 'Saved on the gateway; all your devices follow it now.',
+  'quiet.needTimes': 'Choose a start and an end time (hours:minutes).',
+  'quiet.same': 'The start and end times must differ.',
+
   'device.level': 'Security level',
   'device.storage': 'Key kept in',
   'device.storage.hardware': 'Security hardware, unlocked by biometrics',

@@ -253,6 +253,21 @@ export const vi = {
   'settings.noPin': 'Không ghim (chỉ dùng trên máy này)',
   'settings.tz': 'Giờ Việt Nam (UTC+07:00)',
 
+  'quiet.title': 'Giờ yên lặng',
+  'quiet.text':
+    'Trong giờ yên lặng, thông báo đẩy tới điện thoại và máy tính bảng về văn bản thường, khẩn được giữ đến hết giờ. Văn bản thượng khẩn, hỏa tốc vẫn được báo ngay. Giờ Việt Nam (UTC+07:00).',
+  'quiet.off': 'Tắt',
+  'quiet.on': 'Bật',
+  'quiet.from': 'Từ',
+  'quiet.to': 'Đến',
+  'quiet.nextDay': '(hôm sau)',
+  'quiet.current': 'Đang đặt: {window}',
+  'quiet.none': 'Chưa đặt giờ yên lặng: mọi thông báo đến ngay.',
+  'quiet.save': 'Lưu giờ yên lặng',
+  'quiet.saved': 'Đã lưu trên cổng ký số; mọi thiết bị của bạn áp dụng ngay.',
+  'quiet.needTimes': 'Hãy chọn giờ bắt đầu và giờ kết thúc (giờ:phút).',
+  'quiet.same': 'Giờ bắt đầu và giờ kết thúc phải khác nhau.',
+
   'device.level': 'Mức bảo mật',
   'device.storage': 'Nơi giữ khóa',
   'device.storage.hardware': 'Phần cứng bảo mật, mở bằng sinh trắc học',

@@ -42,6 +42,76 @@ describe('language', () => {
   })
 })
 
+describe('quiet hours', () => {
+  it('are read from the gateway, checked, saved, and kept when the gateway is unreachable', async () => {
+    const app = await openApp(browser, { hash: '#/inbox' })
+    const { page } = app
+    await page.locator('.inbox .card').first().waitFor()
+    // The first read fails: one clear error with a retry.
+    await app.mock.failNext('quiet_hours', 'offline')
+    await page.getByRole('link', { name: 'Cài đặt' }).click()
+    const group = page.locator('section.quiet')
+    await group.locator('.error-box[data-code="offline"]').waitFor()
+    await group.getByRole('button', { name: 'Thử lại' }).click()
+    await group.getByText('Chưa đặt giờ yên lặng: mọi thông báo đến ngay.').waitFor()
+    const save = group.getByRole('button', { name: 'Lưu giờ yên lặng' })
+    expect(await save.isDisabled()).toBe(true)
+
+    // On, with the suggested 22:00–06:30: saved, and read as wrapping midnight.
+    await group.getByRole('radio', { name: 'Bật' }).click()
+    expect(await page.locator('#quiet-start').inputValue()).toBe('22:00')
+    expect(await page.locator('#quiet-end').inputValue()).toBe('06:30')
+    await save.click()
+    await group.getByText('Đang đặt: 22:00 – 06:30 (hôm sau)').waitFor()
+    await group.getByText('Đã lưu trên cổng ký số', { exact: false }).waitFor()
+    expect((await app.mock.calls('set_quiet_hours')).map((c) => c.args)).toEqual([{ start: '22:00', end: '06:30' }])
+    expect(await save.isDisabled()).toBe(true)
+
+    // The same start and end: said on the screen, nothing sent.
+    await page.locator('#quiet-end').fill('22:00')
+    await save.click()
+    await group.getByRole('alert').getByText('Giờ bắt đầu và giờ kết thúc phải khác nhau.').waitFor()
+    expect(await app.mock.calls('set_quiet_hours')).toHaveLength(1)
+
+    // Within one day: no "next day".
+    await page.locator('#quiet-start').fill('12:00')
+    await page.locator('#quiet-end').fill('13:30')
+    await save.click()
+    await group.getByText('Đang đặt: 12:00 – 13:30', { exact: true }).waitFor()
+
+    // Off while the gateway is unreachable: an error, the stored hours stay.
+    await app.mock.setOnline(false)
+    await group.getByRole('radio', { name: 'Tắt' }).click()
+    expect(await page.locator('#quiet-start').count()).toBe(0)
+    await save.click()
+    await group.locator('.error-box[data-code="offline"]').waitFor()
+    await group.getByText('Đang đặt: 12:00 – 13:30', { exact: true }).waitFor()
+    await app.mock.setOnline(true)
+    await save.click()
+    await group.getByText('Chưa đặt giờ yên lặng: mọi thông báo đến ngay.').waitFor()
+    expect((await app.mock.calls('set_quiet_hours')).map((c) => c.args)).toEqual([
+      { start: '22:00', end: '06:30' },
+      { start: '12:00', end: '13:30' },
+      { start: null, end: null },
+      { start: null, end: null }
+    ])
+    expectClean(app)
+    await app.close()
+  })
+
+  it('English', async () => {
+    const app = await openApp(browser, { hash: '#/settings', lang: 'en' })
+    const { page } = app
+    const group = page.locator('section.quiet')
+    await group.getByRole('heading', { name: 'Quiet hours' }).waitFor()
+    await group.getByRole('radio', { name: 'On' }).click()
+    await group.getByRole('button', { name: 'Save quiet hours' }).click()
+    await group.getByText('Set: 22:00 – 06:30 (next day)').waitFor()
+    expectClean(app)
+    await app.close()
+  })
+})
+
 describe('layout', () => {
   it('tablet: list and document side by side', async () => {
     const app = await openApp(browser, { viewport: TABLET, hash: '#/inbox/req-budget' })

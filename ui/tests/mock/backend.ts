@@ -21,6 +21,7 @@ import type {
   Platform,
   QueueStatus,
   QueuedUpload,
+  QuietHours,
   RequestStatus,
   SignResult,
   SigningRequest,
@@ -244,6 +245,8 @@ export function createBackend(params: URLSearchParams) {
   const platform = (params.get('platform') ?? 'android') as Platform
   let language = (params.get('lang') ?? 'vi') as Language
   let online = true
+  /** The leader's quiet hours as the gateway keeps them. */
+  let quiet: QuietHours = { start: null, end: null }
   const desktop = platform === 'linux' || platform === 'windows' || platform === 'macos'
   const keystore: KeystoreInfo = desktop
     ? { available: true, security_level: 'software', passphrase: 'optional', reason: null }
@@ -527,6 +530,22 @@ export function createBackend(params: URLSearchParams) {
       if (!online) throw fail('offline')
       await flush()
       return queueStatus()
+    },
+    quiet_hours: async () => {
+      needSession()
+      if (!online) throw fail('offline')
+      await sleep(60)
+      return { ...quiet }
+    },
+    set_quiet_hours: async ({ start, end }) => {
+      needSession()
+      const hhmm = (x: unknown) => typeof x === 'string' && /^([01][0-9]|2[0-3]):[0-5][0-9]$/.test(x)
+      const none = start === null && end === null
+      if (!none && !(hhmm(start) && hhmm(end) && start !== end)) throw fail('invalidArgument', 'quiet hours')
+      if (!online) throw fail('offline')
+      await sleep(120)
+      quiet = none ? { start: null, end: null } : { start: start as string, end: end as string }
+      return { ...quiet }
     },
     set_language: ({ language: l }) => {
       if (l !== 'vi' && l !== 'en') throw fail('invalidArgument')

@@ -4,12 +4,14 @@
 
 import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { GATEWAY_CODES, KEYSTORE_CODES, URGENCIES } from '../../src/ipc'
-import type { Placement, RequestEvent, SigningRequest, Unit, User } from '../../src/ipc'
+import { GATEWAY_CODES, KEYSTORE_CODES, QUIET_TIME, URGENCIES } from '../../src/ipc'
+import type { Placement, QuietHours, RequestEvent, SigningRequest, Unit, User } from '../../src/ipc'
 
 const API = '../crates/kyso-api/src/lib.rs'
+const API_PUSH = '../crates/kyso-api/src/push.rs'
 const KEYSTORE = '../plugins/tauri-plugin-kyso-keystore/guest-js/index.ts'
 const api = existsSync(API) ? readFileSync(API, 'utf8') : null
+const apiPush = existsSync(API_PUSH) ? readFileSync(API_PUSH, 'utf8') : null
 const keystore = existsSync(KEYSTORE) ? readFileSync(KEYSTORE, 'utf8') : null
 
 const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()
@@ -69,6 +71,7 @@ const USER = keys<User>()(['id', 'username', 'full_name', 'title', 'role', 'unit
 const UNIT = keys<Unit>()(['id', 'name', 'parent_id'])
 const PLACEMENT = keys<Placement>()(['page', 'rect'])
 const REQUEST_EVENT = keys<RequestEvent>()(['request_id', 'status', 'urgency'])
+const QUIET_HOURS = keys<QuietHours>()(['start', 'end'])
 
 describe.skipIf(!api)('kyso-api', () => {
   it('ErrorCode', () => expect([...GATEWAY_CODES]).toEqual(variants(api!, 'ErrorCode')))
@@ -83,6 +86,15 @@ describe.skipIf(!api)('kyso-api', () => {
   it('Unit', () => expect([...UNIT]).toEqual(fields(api!, 'Unit')))
   it('Placement', () => expect([...PLACEMENT]).toEqual(fields(api!, 'Placement')))
   it('RequestEvent', () => expect([...REQUEST_EVENT]).toEqual(fields(api!, 'RequestEvent')))
+})
+
+describe.skipIf(!apiPush)('kyso-api push', () => {
+  it('QuietHours', () => expect([...QUIET_HOURS]).toEqual(fields(apiPush!, 'QuietHours')))
+  it('the time pattern', () => {
+    const rust = /QUIET_TIME_PATTERN: &str = "([^"]+)"/.exec(apiPush!)![1]
+    // The same pattern the settings screen checks before saving.
+    expect(rust).toBe(QUIET_TIME.source)
+  })
 })
 
 describe.skipIf(!keystore)('keystore plugin', () => {

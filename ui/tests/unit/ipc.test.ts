@@ -38,6 +38,9 @@ describe('commands', () => {
     await ipc.queueStatus()
     await ipc.flushQueue()
     await ipc.setLanguage('en')
+    await ipc.quietHours()
+    await ipc.setQuietHours('22:00', '06:30')
+    await ipc.setQuietHours(null, null)
     await ipc.removeKey()
     expect(calls).toEqual([
       ['app_state', {}],
@@ -57,6 +60,9 @@ describe('commands', () => {
       ['queue_status', {}],
       ['flush_queue', {}],
       ['set_language', { language: 'en' }],
+      ['quiet_hours', {}],
+      ['set_quiet_hours', { start: '22:00', end: '06:30' }],
+      ['set_quiet_hours', { start: null, end: null }],
       ['remove_key', {}]
     ])
   })
