@@ -214,6 +214,16 @@ const screens = {
     await page.getByRole('button', { name: 'Tạo khóa ký' }).waitFor()
     await shot(page, '25-desktop-enroll-software-key', size)
     await ctx.close()
+  },
+  async quiet(size) {
+    const { page, ctx } = await open(size, { hash: '#/settings' })
+    const group = page.locator('section.quiet')
+    await group.getByRole('radio', { name: 'Bật' }).click()
+    await group.getByRole('button', { name: 'Lưu giờ yên lặng' }).click()
+    await group.getByText('Đang đặt: 22:00 – 06:30 (hôm sau)').waitFor()
+    await group.evaluate((e) => e.scrollIntoView({ block: 'center' }))
+    await shot(page, '26-settings-quiet-hours', size)
+    await ctx.close()
   }
 }
 

@@ -96,6 +96,28 @@ export function shaPrefix(hex: string, n = 16): string {
   return (h.match(/.{1,4}/g) ?? []).join(' ')
 }
 
+/** A time of day as typed on a phone's number pad, in the 24-hour `HH:MM`
+ * Vietnamese use: `2200`, `730`, `22.00`, `22h30`, `22h`, `7` become
+ * `22:00`, `07:30`, `22:00`, `22:30`, `22:00`, `07:00`; anything else is
+ * returned trimmed, for the caller to refuse. */
+export function normalizeTime(typed: string): string {
+  const s = typed.trim()
+  let h: number
+  let min: number
+  if (/^\d{3,4}$/.test(s)) {
+    const d = s.padStart(4, '0')
+    h = Number(d.slice(0, 2))
+    min = Number(d.slice(2))
+  } else {
+    const m = /^(\d{1,2})(?:\s*[:.hg]\s*(\d{2})?)?$/i.exec(s)
+    if (!m) return s
+    h = Number(m[1])
+    min = m[2] === undefined ? 0 : Number(m[2])
+  }
+  if (h > 23 || min > 59) return s
+  return `${String(h).padStart(2, '0')}:${String(min).padStart(2, '0')}`
+}
+
 export type DeadlineState = 'none' | 'ok' | 'soon' | 'overdue'
 
 /** Whether a deadline has passed (`overdue`) or falls within a day (`soon`). */

@@ -6,7 +6,19 @@ import { useEffect, useState } from 'preact/hooks'
 import type { KysoError, QuietHours } from '../ipc'
 import { QUIET_TIME, quietHours, setQuietHours, toKysoError } from '../ipc'
 import { t } from '../i18n'
+import { normalizeTime } from '../format'
 import { ErrorBox, Field, Spinner } from './common'
+
+/** A 24-hour `HH:MM` field whatever the phone's locale (a native time
+ * input would show "10:00 PM" on an English-speaking system). */
+const TIME_INPUT = {
+  type: 'text',
+  inputMode: 'numeric',
+  autocomplete: 'off',
+  maxLength: 5,
+  placeholder: 'HH:MM',
+  required: true
+} as const
 
 /** `HH:MM` (24-hour) or a message for the leader; `start` and `end` must differ. */
 export function checkQuietHours(start: string, end: string): string | null {
@@ -56,13 +68,16 @@ export function QuietHoursSection() {
 
   async function save() {
     setDone(false)
-    const p = on ? checkQuietHours(start, end) : null
+    const [a, b] = [normalizeTime(start), normalizeTime(end)]
+    setStart(a)
+    setEnd(b)
+    const p = on ? checkQuietHours(a, b) : null
     setProblem(p)
     if (p) return
     setBusy(true)
     setError(null)
     try {
-      show(await setQuietHours(on ? start : null, on ? end : null))
+      show(await setQuietHours(on ? a : null, on ? b : null))
       setDone(true)
     } catch (e) {
       setError(toKysoError(e))
@@ -116,10 +131,22 @@ export function QuietHoursSection() {
           {on && (
             <div class="quiet-times">
               <Field id="quiet-start" label={t('quiet.from')}>
-                <input id="quiet-start" type="time" step={60} value={start} onInput={edit(setStart)} required />
+                <input
+                  id="quiet-start"
+                  {...TIME_INPUT}
+                  value={start}
+                  onInput={edit(setStart)}
+                  onBlur={() => setStart(normalizeTime(start))}
+                />
               </Field>
               <Field id="quiet-end" label={t('quiet.to')}>
-                <input id="quiet-end" type="time" step={60} value={end} onInput={edit(setEnd)} required />
+                <input
+                  id="quiet-end"
+                  {...TIME_INPUT}
+                  value={end}
+                  onInput={edit(setEnd)}
+                  onBlur={() => setEnd(normalizeTime(end))}
+                />
               </Field>
             </div>
           )}

@@ -67,16 +67,20 @@ describe('quiet hours', () => {
     expect((await app.mock.calls('set_quiet_hours')).map((c) => c.args)).toEqual([{ start: '22:00', end: '06:30' }])
     expect(await save.isDisabled()).toBe(true)
 
-    // The same start and end: said on the screen, nothing sent.
+    // The same start and end, or no time at all: said on the screen, nothing sent.
     await page.locator('#quiet-end').fill('22:00')
     await save.click()
     await group.getByRole('alert').getByText('Giờ bắt đầu và giờ kết thúc phải khác nhau.').waitFor()
+    await page.locator('#quiet-end').fill('25:00')
+    await save.click()
+    await group.getByRole('alert').getByText('Hãy chọn giờ bắt đầu và giờ kết thúc (giờ:phút).').waitFor()
     expect(await app.mock.calls('set_quiet_hours')).toHaveLength(1)
 
-    // Within one day: no "next day".
-    await page.locator('#quiet-start').fill('12:00')
-    await page.locator('#quiet-end').fill('13:30')
+    // Within one day, typed on a number pad or the Vietnamese way: no "next day".
+    await page.locator('#quiet-start').fill('1200')
+    await page.locator('#quiet-end').fill('13h30')
     await save.click()
+    expect(await page.locator('#quiet-start').inputValue()).toBe('12:00')
     await group.getByText('Đang đặt: 12:00 – 13:30', { exact: true }).waitFor()
 
     // Off while the gateway is unreachable: an error, the stored hours stay.

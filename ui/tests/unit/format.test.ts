@@ -6,6 +6,7 @@ import {
   formatDateTime,
   formatLongDate,
   formatTime,
+  normalizeTime,
   shaPrefix,
   vnParts
 } from '../../src/format'
@@ -63,5 +64,29 @@ describe('sizes and digests', () => {
   it('groups a SHA-256 prefix by four', () => {
     expect(shaPrefix('3F2A91C0DEADBEEF0123456789abcdef')).toBe('3f2a 91c0 dead beef')
     expect(shaPrefix('abcdef', 8)).toBe('abcd ef')
+  })
+})
+
+describe('times of day as typed', () => {
+  it('become 24-hour HH:MM', () => {
+    const cases: Array<[string, string]> = [
+      ['22:00', '22:00'],
+      ['2200', '22:00'],
+      ['730', '07:30'],
+      ['0630', '06:30'],
+      ['22.00', '22:00'],
+      ['22h30', '22:30'],
+      ['22H', '22:00'],
+      ['22g30', '22:30'],
+      ['7', '07:00'],
+      [' 6:30 ', '06:30'],
+      ['0', '00:00'],
+      ['23:59', '23:59']
+    ]
+    for (const [typed, want] of cases) expect(normalizeTime(typed), typed).toBe(want)
+  })
+  it('leave what is not a time for the caller to refuse', () => {
+    for (const typed of ['24:00', '2400', '12:60', '7:5', '22:000', 'abc', '', '-1', '10 PM', '12345'])
+      expect(normalizeTime(typed), typed).toBe(typed.trim())
   })
 })
