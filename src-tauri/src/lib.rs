@@ -111,6 +111,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
         ])
         .setup(move |app| {
             let kyso = Kyso::open(app.handle(), options.clone())?;
+            kyso.render.warm_up();
             app.manage(kyso);
             links::listen(app.handle());
             sync::spawn(app.handle().clone());

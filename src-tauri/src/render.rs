@@ -122,6 +122,26 @@ impl Renderer {
         }
     }
 
+    /// Binds pdfium and renders a tiny page once, on a thread of its own,
+    /// so the first document a leader opens waits neither for the library
+    /// to load nor for its font and render machinery to start. A page
+    /// asked for meanwhile waits for the same binding, never for a second.
+    pub fn warm_up(&self) {
+        let dir = self.library_dir.clone();
+        let spawned = std::thread::Builder::new()
+            .name("pdfium-warm-up".into())
+            .spawn(move || {
+                let _span = tracing::info_span!("pdfium_warm_up").entered();
+                match pdfium(dir.as_deref()).and_then(warm) {
+                    Ok(_) => tracing::debug!("pdfium warmed up"),
+                    Err(e) => tracing::debug!(%e, "no pdfium warm-up"),
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::debug!(%e, "no pdfium warm-up thread");
+        }
+    }
+
     /// The process's pdfium, or why there is none.
     pub fn pdfium(&self) -> std::result::Result<&'static Pdfium, String> {
         pdfium(self.library_dir.as_deref())
@@ -295,9 +315,57 @@ fn describe_without_pdfium(bytes: &[u8]) -> Result<Described> {
     })
 }
 
+/// A one-page PDF with a line of text in a standard font (pdfium rebuilds
+/// the cross-reference table it lacks).
+const WARM_UP_PDF: &[u8] = b"%PDF-1.4
+1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj
+2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj
+3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] /Resources <</Font <</F1 4 0 R>>>> /Contents 5 0 R>> endobj
+4 0 obj <</Type /Font /Subtype /Type1 /BaseFont /Times-Roman>> endobj
+5 0 obj <</Length 36>> stream
+BT /F1 18 Tf 6 30 Td (Kyso) Tj ET
+endstream endobj
+trailer <</Root 1 0 R>>
+%%EOF
+";
+
+/// Opens and renders [`WARM_UP_PDF`] to PNG: its size.
+fn warm(pdfium: &Pdfium) -> std::result::Result<(u32, u32), String> {
+    let doc = pdfium
+        .load_pdf_from_byte_slice(WARM_UP_PDF, None)
+        .map_err(|e| e.to_string())?;
+    let page = doc.pages().get(0).map_err(|e| e.to_string())?;
+    let bitmap = page
+        .render_with_config(&PdfRenderConfig::new().set_target_width(WIDTH_STEP as i32))
+        .map_err(|e| e.to_string())?;
+    let (w, h) = (bitmap.width() as u32, bitmap.height() as u32);
+    encode_png(w, h, &bitmap.as_rgba_bytes()).map_err(|e| e.message)?;
+    Ok((w, h))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The warm-up does real work: its page opens and renders, with ink.
+    #[test]
+    fn the_warm_up_page_renders() {
+        let pdfium = pdfium(None).expect(
+            "libpdfium: scripts/install-deps exports PDFIUM_DYNAMIC_LIB_PATH (source ~/.cache/kyso/env.sh)",
+        );
+        assert_eq!(warm(pdfium), Ok((160, 160)));
+        let doc = pdfium
+            .load_pdf_from_byte_slice(WARM_UP_PDF, None)
+            .expect("opens");
+        let text = doc
+            .pages()
+            .get(0)
+            .expect("page")
+            .text()
+            .expect("text")
+            .all();
+        assert_eq!(text.trim(), "Kyso");
+    }
 
     #[test]
     fn widths_are_steps_of_160_up_to_2560() {

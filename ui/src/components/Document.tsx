@@ -263,7 +263,9 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
   const nearPages = useNearSet(pagesBox, root, '.page', '100% 0px', `${shown?.id}:${zoomIdx}:${boxWidth > 16}`,
     zoomIdx === 0 ? [1] : []
   )
-  // The page strip's thumbnails wait until page 1 is on screen (or failed).
+  // The other pages' images and the page strip's thumbnails wait until page
+  // 1 is on screen (or failed): nothing competes with it for pdfium, the
+  // IPC channel or the web view's decoder.
   const [firstShown, setFirstShown] = useState<string | null>(null)
   const live = changed.value[id]
   const r = live && req && live.updated_at >= req.updated_at ? live : req
@@ -486,7 +488,7 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
                 page={i + 1}
                 size={size}
                 cssWidth={pageWidth}
-                near={nearPages.has(i + 1)}
+                near={nearPages.has(i + 1) && (i === 0 || zoomIdx !== 0 || firstShown === shown.id)}
                 onSettled={i === 0 ? () => setFirstShown(shown.id) : undefined}
               />
             ))}
