@@ -6,6 +6,13 @@
 const COMMANDS: &[&str] = &["status", "register"];
 
 fn main() {
+    // The generated permissions are handed to the app by absolute path. A
+    // target dir shared by two checkouts (a git worktree, a CI clone) would
+    // otherwise keep the first checkout's path after it is gone: naming the
+    // directory by its absolute path reruns this script when it is missing.
+    if let Ok(dir) = std::env::var("CARGO_MANIFEST_DIR") {
+        println!("cargo:rerun-if-changed={dir}/permissions");
+    }
     tauri_plugin::Builder::new(COMMANDS)
         .android_path("android")
         .ios_path("ios")
