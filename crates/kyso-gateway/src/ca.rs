@@ -1,6 +1,7 @@
 //! The provincial device CA: a P-256 key created on first start in the data
 //! directory (PKCS#11 comes with the trust-services work), issuing device
-//! certificates from PKCS#10 requests. The key's security level is written
+//! certificates from PKCS#10 requests, and the certificate of the gateway's
+//! timestamp authority (`tsa`). The key's security level is written
 //! into the certificate subject (`OU`), so reports can tell a software key
 //! from a hardware one.
 
@@ -189,6 +190,73 @@ impl DeviceCa {
         .map_err(|e| e.to_string())?
         .build::<DerSignature>()
         .map_err(|e| e.to_string())
+    }
+}
+
+impl DeviceCa {
+    /// Issues the certificate of the gateway's timestamp authority for
+    /// `spki` (wherever its key lives): a leaf with one extended key usage,
+    /// `id-kp-timeStamping`, critical (RFC 3161 §2.3), valid ten years.
+    pub fn issue_tsa(
+        &self,
+        spki: &SubjectPublicKeyInfoOwned,
+        province: &str,
+        now: SystemTime,
+    ) -> Result<Certificate, String> {
+        let subject = name(&[
+            (const_oid::db::rfc4519::C, "VN"),
+            (const_oid::db::rfc4519::O, province),
+            (
+                const_oid::db::rfc4519::CN,
+                &format!("Kyso TSA — {province}"),
+            ),
+        ])?;
+        let profile = Profile::Leaf {
+            issuer: self.cert.tbs_certificate.subject.clone(),
+            enable_key_agreement: false,
+            enable_key_encipherment: false,
+        };
+        let mut builder = CertificateBuilder::new(
+            profile,
+            serial()?,
+            validity(now, 10)?,
+            subject,
+            spki.clone(),
+            &self.key,
+        )
+        .map_err(|e| e.to_string())?;
+        builder
+            .add_extension(&TimeStampingOnly)
+            .map_err(|e| e.to_string())?;
+        builder.build::<DerSignature>().map_err(|e| e.to_string())
+    }
+}
+
+/// `extKeyUsage` with `id-kp-timeStamping` alone, marked critical.
+struct TimeStampingOnly;
+
+impl TimeStampingOnly {
+    fn eku() -> x509_cert::ext::pkix::ExtendedKeyUsage {
+        x509_cert::ext::pkix::ExtendedKeyUsage(vec![const_oid::db::rfc5280::ID_KP_TIME_STAMPING])
+    }
+}
+
+impl const_oid::AssociatedOid for TimeStampingOnly {
+    const OID: const_oid::ObjectIdentifier = const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE;
+}
+
+impl Encode for TimeStampingOnly {
+    fn encoded_len(&self) -> der::Result<der::Length> {
+        Self::eku().encoded_len()
+    }
+    fn encode(&self, writer: &mut impl der::Writer) -> der::Result<()> {
+        Self::eku().encode(writer)
+    }
+}
+
+impl x509_cert::ext::AsExtension for TimeStampingOnly {
+    fn critical(&self, _: &Name, _: &[x509_cert::ext::Extension]) -> bool {
+        true
     }
 }
 

@@ -17,6 +17,7 @@ pub mod requests;
 pub mod routes;
 pub mod state;
 pub mod store;
+pub mod tsa;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;

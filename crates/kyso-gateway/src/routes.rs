@@ -11,6 +11,7 @@ pub mod auth;
 pub mod device;
 pub mod incoming;
 pub mod integrator;
+pub mod tsa;
 
 use axum::Json;
 use axum::Router;
@@ -41,6 +42,7 @@ use crate::state::AppState;
         device::quiet_hours, device::set_quiet_hours,
         admin::units, admin::create_unit, admin::users, admin::create_user, admin::create_key, admin::devices, admin::revoke,
         admin::audit, admin::ca,
+        tsa::timestamp,
     ),
     components(schemas(kyso_api::ErrorBody, kyso_api::ErrorCode, kyso_api::WebhookEvent, kyso_api::RequestEvent, kyso_api::PushPayload)),
     modifiers(&Bearer, &CommonErrors),
@@ -227,6 +229,7 @@ fn operations() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         POST "/auth/logout" => auth::logout,
         GET "/me" => auth::me,
         GET "/ca" => admin::ca,
+        POST "/tsa" => tsa::timestamp,
         POST "/requests" => integrator::submit,
         GET "/requests/{id}" => integrator::get,
         GET "/requests/{id}/signed" => integrator::signed,

@@ -12,6 +12,7 @@ use crate::db::Db;
 use crate::events::Events;
 use crate::push::Notifier;
 use crate::store::DocStore;
+use crate::tsa::Tsa;
 
 /// Where time comes from (a fixed clock in tests).
 pub trait Clock: Send + Sync + std::fmt::Debug {
@@ -49,6 +50,10 @@ pub struct Config {
     pub app_attest: Option<AppAttest>,
     /// Push notifications: the providers (none by default) and the retry rule.
     pub push: crate::push::PushConfig,
+    /// The timestamp authority: its policy and where its key lives. `None`
+    /// for tools that open the data without serving (`kyso admin`), so they
+    /// neither create a TSA key nor need the token.
+    pub tsa: Option<crate::tsa::TsaConfig>,
 }
 
 /// What the gateway checks iOS enrollments against.
@@ -71,6 +76,7 @@ impl Config {
             android_attestation: None,
             app_attest: None,
             push: crate::push::PushConfig::default(),
+            tsa: Some(crate::tsa::TsaConfig::default()),
         }
     }
 }
@@ -88,6 +94,8 @@ pub struct Inner {
     pub store: DocStore,
     /// Device CA.
     pub ca: DeviceCa,
+    /// Timestamp authority (RFC 3161), when configured.
+    pub tsa: Option<Tsa>,
     /// Live events.
     pub events: Events,
     /// Login rate limiting.
@@ -128,6 +136,16 @@ impl AppState {
             .map_err(|e| format!("database: {e}"))?;
         let store = DocStore::open(&config.data_dir).map_err(|e| format!("document store: {e}"))?;
         let ca = DeviceCa::load_or_create(&config.data_dir, &config.province, clock.now().into())?;
+        let tsa = match &config.tsa {
+            Some(t) => Some(Tsa::open(
+                &config.data_dir,
+                t,
+                &ca,
+                &config.province,
+                clock.now().into(),
+            )?),
+            None => None,
+        };
         // One process owns a SQLite data directory; PostgreSQL may be shared.
         let cache = !db.is_postgres();
         let notifier = Notifier::new(&config.push, &config.data_dir)?;
@@ -135,6 +153,7 @@ impl AppState {
             db,
             store,
             ca,
+            tsa,
             events: Events::default(),
             limiter: LoginLimiter::default(),
             sessions: Sessions::new(cache),

@@ -212,3 +212,11 @@ impl signature::Signer<p256::ecdsa::DerSignature> for SignerAdapter<'_> {
         p256::ecdsa::DerSignature::from_bytes(&der).map_err(signature::Error::from_source)
     }
 }
+
+/// A P-256 public key as PEM (`-----BEGIN PUBLIC KEY-----`, SPKI).
+pub fn public_key_pem(spki: &SubjectPublicKeyInfoOwned) -> Result<String> {
+    use p256::pkcs8::{EncodePublicKey, LineEnding};
+    verifying_key(spki)?
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|e| Error::Pkcs11(format!("public key PEM: {e}")))
+}

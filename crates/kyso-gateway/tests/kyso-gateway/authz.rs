@@ -90,6 +90,8 @@ enum Payload {
     Empty,
     Json(serde_json::Value),
     Pdf(Vec<u8>),
+    /// An RFC 3161 TimeStampReq (`application/timestamp-query`).
+    TimestampQuery,
     /// A draft for leader1 as multipart.
     Draft,
     /// An enrollment with a fresh nonce of the caller (when the caller is a
@@ -151,6 +153,10 @@ async fn status_of(gw: &Gw, r: &Route, token: Option<&str>) -> StatusCode {
             serde_json::to_vec(v).expect("json"),
         ),
         Payload::Pdf(b) => (Some("application/pdf".to_string()), b.clone()),
+        Payload::TimestampQuery => (
+            Some("application/timestamp-query".to_string()),
+            kyso_pdf::timestamp::request(&[7; 32], 42).expect("a TimeStampReq"),
+        ),
         Payload::Draft => {
             let meta = serde_json::json!({"title": "Công văn", "number_symbol": "1/UBND-VP",
                 "document_type": "công văn", "urgency": "normal", "signer": "leader1"});
@@ -326,6 +332,7 @@ async fn every_route_every_caller() {
     let routes = vec![
         route("GET", "/api/v1/openapi.json", Access::Public, Empty, 200),
         route("GET", "/api/v1/ca", Access::Public, Empty, 200),
+        route("POST", "/api/v1/tsa", Access::Public, TimestampQuery, 200),
         route(
             "POST",
             "/api/v1/auth/login",

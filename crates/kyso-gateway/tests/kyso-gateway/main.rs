@@ -11,3 +11,4 @@ mod openapi;
 mod push;
 mod quiet;
 mod support;
+mod tsa;
