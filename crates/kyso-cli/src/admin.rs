@@ -12,9 +12,9 @@ use crate::Failure;
 /// Arguments of `kyso admin`.
 #[derive(Debug, Args)]
 pub struct AdminArgs {
-    /// Thư mục dữ liệu của cổng / the gateway's data directory.
+    /// Thư mục dữ liệu của cổng / the gateway's data directory (not for `hsm`).
     #[arg(long)]
-    data: PathBuf,
+    data: Option<PathBuf>,
     /// PostgreSQL URL, when the gateway uses one.
     #[arg(long)]
     database: Option<String>,
@@ -42,6 +42,9 @@ enum AdminCommand {
     /// CA thiết bị / device CA.
     #[command(subcommand)]
     Ca(CaCmd),
+    /// Khóa trong HSM (PKCS#11) / keys in an HSM (PKCS#11 token).
+    #[command(subcommand)]
+    Hsm(crate::hsm::HsmCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -138,12 +141,22 @@ fn print_json<T: serde::Serialize>(v: &T) {
 }
 
 pub fn run(args: AdminArgs) -> Result<(), Failure> {
+    // Token commands need no data directory, and open none.
+    let command = match args.command {
+        AdminCommand::Hsm(cmd) => return crate::hsm::run(cmd),
+        other => other,
+    };
+    let data = args.data.ok_or_else(|| {
+        Failure::usage(
+            "cần --data THƯ_MỤC (thư mục dữ liệu của cổng)",
+            "--data DIR is required (the gateway's data directory)",
+        )
+    })?;
     let rt = crate::runtime()?;
     rt.block_on(async move {
-        let state =
-            crate::serve::open_state(args.data, args.database.as_deref(), None, None, None).await?;
+        let state = crate::serve::open_admin_state(data, args.database.as_deref()).await?;
         let me = "kyso-admin";
-        match args.command {
+        match command {
             AdminCommand::Unit(UnitCmd::Add { name, parent }) => print_json(
                 &admin::create_unit(
                     &state,
@@ -252,6 +265,7 @@ pub fn run(args: AdminArgs) -> Result<(), Failure> {
                 }
             }
             AdminCommand::Ca(CaCmd::Export) => print!("{}", state.ca.cert_pem()),
+            AdminCommand::Hsm(_) => {}
         }
         Ok(())
     })

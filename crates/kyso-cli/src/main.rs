@@ -4,6 +4,7 @@
 mod admin;
 mod client;
 mod demo;
+mod hsm;
 mod serve;
 mod sign;
 mod tsa;

@@ -80,6 +80,47 @@ pub struct ServeArgs {
     /// pending request's deadline its leader gets a reminder push (off: no reminders).
     #[arg(long, default_value = "2h", value_parser = parse_lead)]
     reminder_lead: ReminderLead,
+    /// Nhãn token PKCS#11 giữ khóa của TSA; không có thì khóa nằm trong tệp (chỉ để chạy thử) /
+    /// the PKCS#11 token that holds the TSA's key; without it the key is a file in DATA/tsa (demo only).
+    #[arg(long)]
+    hsm_token: Option<String>,
+    /// Mô-đun PKCS#11 / the PKCS#11 module.
+    #[arg(long, requires = "hsm_token", default_value = kyso_hsm::DEFAULT_MODULE)]
+    hsm_module: PathBuf,
+    /// Tệp mã PIN của token (dòng đầu); không có thì đọc KYSO_HSM_PIN /
+    /// file whose first line is the token's user PIN; else KYSO_HSM_PIN.
+    #[arg(long, requires = "hsm_token")]
+    hsm_pin_file: Option<PathBuf>,
+    /// Nhãn khóa TSA trong token (tạo khi chưa có) / the TSA key's label in the token (generated when missing).
+    #[arg(long, requires = "hsm_token", default_value = "kyso-tsa")]
+    tsa_key_label: String,
+    /// OID chính sách của TSA / the TSA's policy OID (RFC 3161 TSAPolicyId).
+    #[arg(long, default_value_t = kyso_gateway::tsa::DEFAULT_POLICY.to_string())]
+    tsa_policy: String,
+}
+
+/// The timestamp authority the flags describe: its key in the token, or a
+/// file key (demo), under the policy given.
+fn tsa_config(args: &ServeArgs) -> Result<kyso_gateway::tsa::TsaConfig, Failure> {
+    let policy = args.tsa_policy.parse().map_err(|e| {
+        Failure::usage(
+            format!("--tsa-policy không phải OID: {e}"),
+            format!("--tsa-policy is not an OID: {e}"),
+        )
+    })?;
+    let key = match &args.hsm_token {
+        Some(token) => kyso_gateway::tsa::TsaKey::Hsm {
+            config: crate::hsm::TokenArgs {
+                module: args.hsm_module.clone(),
+                token: token.clone(),
+                pin_file: args.hsm_pin_file.clone(),
+            }
+            .config()?,
+            label: args.tsa_key_label.clone(),
+        },
+        None => kyso_gateway::tsa::TsaKey::File,
+    };
+    Ok(kyso_gateway::tsa::TsaConfig { policy, key })
 }
 
 /// `--reminder-lead`: a lead time, or none.
@@ -222,11 +263,27 @@ pub async fn open_state(
         android,
         app_attest,
         kyso_gateway::push::PushConfig::default(),
+        Some(kyso_gateway::tsa::TsaConfig::default()),
     )
     .await
 }
 
-/// [`open_state`] with push providers.
+/// The gateway state for `kyso admin`: no TSA (so no TSA key is created or
+/// looked for by an administration command).
+pub async fn open_admin_state(data: PathBuf, database: Option<&str>) -> Result<AppState, Failure> {
+    open_state_with(
+        data,
+        database,
+        None,
+        None,
+        None,
+        kyso_gateway::push::PushConfig::default(),
+        None,
+    )
+    .await
+}
+
+/// [`open_state`] with push providers and the TSA's configuration.
 pub async fn open_state_with(
     data: PathBuf,
     database: Option<&str>,
@@ -234,6 +291,7 @@ pub async fn open_state_with(
     android: Option<kyso_attest::AndroidVerifier>,
     app_attest: Option<kyso_gateway::state::AppAttest>,
     push: kyso_gateway::push::PushConfig,
+    tsa: Option<kyso_gateway::tsa::TsaConfig>,
 ) -> Result<AppState, Failure> {
     let mut config = Config::new(data);
     if let Some(p) = province {
@@ -242,6 +300,7 @@ pub async fn open_state_with(
     config.android_attestation = android;
     config.app_attest = app_attest;
     config.push = push;
+    config.tsa = tsa;
     AppState::open(config, database, kyso_gateway::system_clock())
         .await
         .map_err(|e| {
@@ -287,6 +346,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             android_verifier(&args)?,
             app_attest(&args),
             push_config(&args)?,
+            Some(tsa_config(&args)?),
         )
         .await?;
         if args.demo {

@@ -10,4 +10,5 @@ mod demo;
 mod gateway;
 mod sign;
 mod support;
+mod tsa;
 mod verify;
