@@ -195,3 +195,45 @@ fn errors_say_what_is_wrong() {
         assert_eq!(token.label(), TOKEN);
     });
 }
+
+#[test]
+fn the_x509_builder_signs_with_a_token_key() {
+    with_softhsm("the_x509_builder_signs_with_a_token_key", || {
+        use der::Encode;
+        use p256::ecdsa::signature::Verifier;
+        use std::str::FromStr;
+        use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+        let token = Token::open(&config(PIN)).expect("logs in");
+        let key = token.generate_p256("kyso-ca").expect("generates");
+        let adapter = kyso_hsm::SignerAdapter::new(&key).expect("P-256");
+        let now = std::time::SystemTime::now();
+        let validity = x509_cert::time::Validity {
+            not_before: x509_cert::time::Time::try_from(now).expect("time"),
+            not_after: x509_cert::time::Time::try_from(now + std::time::Duration::from_secs(3600))
+                .expect("time"),
+        };
+        let cert = CertificateBuilder::new(
+            Profile::Root,
+            x509_cert::serial_number::SerialNumber::from(7u32),
+            validity,
+            x509_cert::name::Name::from_str("CN=Kyso HSM test").expect("name"),
+            key.public_key().clone(),
+            &adapter,
+        )
+        .expect("builder")
+        .build::<p256::ecdsa::DerSignature>()
+        .expect("signed in the token");
+        assert_eq!(
+            cert.signature_algorithm.oid,
+            kyso_hsm::ECDSA_WITH_SHA256,
+            "ecdsa-with-SHA256"
+        );
+        let tbs = cert.tbs_certificate.to_der().expect("tbs");
+        let sig = p256::ecdsa::DerSignature::from_bytes(cert.signature.raw_bytes())
+            .expect("a DER signature");
+        kyso_hsm::verifying_key(key.public_key())
+            .expect("P-256")
+            .verify(&tbs, &sig)
+            .expect("the certificate's signature verifies with the token's public key");
+    });
+}
