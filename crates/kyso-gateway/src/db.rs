@@ -181,4 +181,54 @@ mod tests {
             }
         }
     }
+
+    /// Migration numbers are handed out to parallel changes, so one can land
+    /// before a lower one (0007 before 0006): the migrator applies every
+    /// version a database lacks, whatever its place, so the lower one is
+    /// applied when it arrives. What it refuses is a database with a version
+    /// the binary does not know (an older binary on newer data).
+    #[tokio::test]
+    async fn a_gap_in_migration_numbers_is_filled_later() {
+        install_default_drivers();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mig = dir.path().join("migrations");
+        std::fs::create_dir(&mig).expect("dir");
+        let write = |name: &str, table: &str| {
+            std::fs::write(mig.join(name), format!("CREATE TABLE {table} (x BIGINT);"))
+                .expect("write")
+        };
+        write("0001_a.sql", "a");
+        write("0003_c.sql", "c");
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&Db::sqlite_url(dir.path()))
+            .await
+            .expect("sqlite");
+        let run = || async {
+            sqlx::migrate::Migrator::new(mig.as_path())
+                .await
+                .expect("migrations read")
+                .run(&pool)
+                .await
+        };
+        run().await.expect("0001 and 0003 applied across the gap");
+        write("0002_b.sql", "b");
+        run().await.expect("0002 applied after 0003");
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(&pool)
+                .await
+                .expect("versions");
+        assert_eq!(applied, [1, 2, 3], "all three recorded");
+        sqlx::query("INSERT INTO b (x) VALUES (1)")
+            .execute(&pool)
+            .await
+            .expect("0002's table exists");
+        std::fs::remove_file(mig.join("0003_c.sql")).expect("rm");
+        let e = run().await.expect_err("a binary without 0003");
+        assert!(
+            matches!(e, sqlx::migrate::MigrateError::VersionMissing(3)),
+            "{e}"
+        );
+    }
 }
