@@ -156,7 +156,11 @@ impl Tsa {
                 let pem = c
                     .to_pem(der::pem::LineEnding::LF)
                     .map_err(|e| e.to_string())?;
-                let tmp = dir.join("tsa.pem.tmp");
+                let tmp = dir.join(format!(
+                    ".tsa.pem.{}.{}.tmp",
+                    std::process::id(),
+                    uuid::Uuid::new_v4().simple()
+                ));
                 std::fs::write(&tmp, &pem).map_err(|e| e.to_string())?;
                 std::fs::rename(&tmp, &cert_path).map_err(|e| e.to_string())?;
                 tracing::info!(key = %signer.describe(), "issued the TSA certificate");

@@ -37,18 +37,25 @@ impl FileKey {
             path: path.to_path_buf(),
             reason,
         };
-        let key = if path.exists() {
+        let read = || -> Result<SigningKey> {
             let pem = zeroize::Zeroizing::new(
                 std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?,
             );
-            SigningKey::from_pkcs8_pem(&pem).map_err(|e| err(format!("not a P-256 key: {e}")))?
+            SigningKey::from_pkcs8_pem(&pem).map_err(|e| err(format!("not a P-256 key: {e}")))
+        };
+        let key = if path.exists() {
+            read()?
         } else {
             let key = SigningKey::random(&mut OsRng);
             let pem = key
                 .to_pkcs8_pem(LineEnding::LF)
                 .map_err(|e| err(e.to_string()))?;
-            write_private(path, pem.as_bytes()).map_err(err)?;
-            key
+            match write_private(path, pem.as_bytes()) {
+                Ok(()) => key,
+                // Another process made it first: theirs is the key.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read()?,
+                Err(e) => return Err(err(e.to_string())),
+            }
         };
         Self::from_key(key, path)
     }
@@ -105,12 +112,14 @@ impl KeySigner for FileKey {
     }
 }
 
-/// Writes a new file readable by its owner only; never replaces one.
-pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::result::Result<(), String> {
+/// Writes a new file readable by its owner only, whole or not at all, and
+/// never replaces one: written to a temporary file, then linked to its name
+/// (`AlreadyExists` when the name is taken, e.g. by a process starting at
+/// the same time).
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -118,10 +127,23 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::result::Result<()
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path).map_err(|e| e.to_string())?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| e.to_string())
+    let mut suffix = [0u8; 8];
+    rand_core::RngCore::fill_bytes(&mut OsRng, &mut suffix);
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("key"),
+        suffix
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    ));
+    let written = opts.open(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    linked
 }
 
 #[cfg(test)]
@@ -151,6 +173,25 @@ mod tests {
             let mode = std::fs::metadata(&path).expect("file").permissions().mode();
             assert_eq!(mode & 0o077, 0, "owner only");
         }
+        // Processes starting together on a new directory agree on one key.
+        let race = dir.path().join("race/tsa.key");
+        let keys: Vec<SubjectPublicKeyInfoOwned> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| FileKey::load_or_create(&race).expect("creates or loads")))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread").public_key().clone())
+                .collect()
+        });
+        assert!(keys.windows(2).all(|w| w[0] == w[1]), "one key for all");
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("race"))
+                .expect("dir")
+                .count(),
+            1,
+            "no temporary file left"
+        );
         std::fs::write(dir.path().join("bad.key"), "not a key").expect("write");
         assert!(matches!(
             FileKey::load_or_create(&dir.path().join("bad.key")),
