@@ -91,12 +91,42 @@ pub struct ServeArgs {
     /// file whose first line is the token's user PIN; else KYSO_HSM_PIN.
     #[arg(long, requires = "hsm_token")]
     hsm_pin_file: Option<PathBuf>,
+    /// Nhãn khóa CA thiết bị trong token; không có thì khóa CA nằm trong tệp /
+    /// the device CA key's label in the token (generated with a new CA); without it the CA key is a file.
+    #[arg(long, requires = "hsm_token")]
+    ca_key_label: Option<String>,
     /// Nhãn khóa TSA trong token (tạo khi chưa có) / the TSA key's label in the token (generated when missing).
     #[arg(long, requires = "hsm_token", default_value = "kyso-tsa")]
     tsa_key_label: String,
     /// OID chính sách của TSA / the TSA's policy OID (RFC 3161 TSAPolicyId).
     #[arg(long, default_value_t = kyso_gateway::tsa::DEFAULT_POLICY.to_string())]
     tsa_policy: String,
+}
+
+/// The token the flags describe, if any.
+fn token_config(args: &ServeArgs) -> Result<Option<kyso_hsm::HsmConfig>, Failure> {
+    args.hsm_token
+        .as_ref()
+        .map(|token| {
+            crate::hsm::TokenArgs {
+                module: args.hsm_module.clone(),
+                token: token.clone(),
+                pin_file: args.hsm_pin_file.clone(),
+            }
+            .config()
+        })
+        .transpose()
+}
+
+/// Where the device CA's key is: in the token with `--ca-key-label`, else a file.
+fn ca_key(args: &ServeArgs) -> Result<kyso_gateway::ca::CaKey, Failure> {
+    Ok(match (token_config(args)?, &args.ca_key_label) {
+        (Some(config), Some(label)) => kyso_gateway::ca::CaKey::Hsm {
+            config,
+            label: label.clone(),
+        },
+        _ => kyso_gateway::ca::CaKey::File,
+    })
 }
 
 /// The timestamp authority the flags describe: its key in the token, or a
@@ -108,14 +138,9 @@ fn tsa_config(args: &ServeArgs) -> Result<kyso_gateway::tsa::TsaConfig, Failure>
             format!("--tsa-policy is not an OID: {e}"),
         )
     })?;
-    let key = match &args.hsm_token {
-        Some(token) => kyso_gateway::tsa::TsaKey::Hsm {
-            config: crate::hsm::TokenArgs {
-                module: args.hsm_module.clone(),
-                token: token.clone(),
-                pin_file: args.hsm_pin_file.clone(),
-            }
-            .config()?,
+    let key = match token_config(args)? {
+        Some(config) => kyso_gateway::tsa::TsaKey::Hsm {
+            config,
             label: args.tsa_key_label.clone(),
         },
         None => kyso_gateway::tsa::TsaKey::File,
@@ -263,13 +288,17 @@ pub async fn open_state(
         android,
         app_attest,
         kyso_gateway::push::PushConfig::default(),
-        Some(kyso_gateway::tsa::TsaConfig::default()),
+        TrustKeys {
+            ca: kyso_gateway::ca::CaKey::File,
+            tsa: Some(kyso_gateway::tsa::TsaConfig::default()),
+        },
     )
     .await
 }
 
 /// The gateway state for `kyso admin`: no TSA (so no TSA key is created or
-/// looked for by an administration command).
+/// looked for by an administration command), and the device CA as the data
+/// directory has it (its certificate alone when its key is in a token).
 pub async fn open_admin_state(data: PathBuf, database: Option<&str>) -> Result<AppState, Failure> {
     open_state_with(
         data,
@@ -278,12 +307,23 @@ pub async fn open_admin_state(data: PathBuf, database: Option<&str>) -> Result<A
         None,
         None,
         kyso_gateway::push::PushConfig::default(),
-        None,
+        TrustKeys {
+            ca: kyso_gateway::ca::CaKey::Existing,
+            tsa: None,
+        },
     )
     .await
 }
 
-/// [`open_state`] with push providers and the TSA's configuration.
+/// The gateway's own keys: the device CA's, and the TSA's (`None`: no TSA).
+pub struct TrustKeys {
+    /// Where the device CA's key is.
+    pub ca: kyso_gateway::ca::CaKey,
+    /// The timestamp authority, if this process serves one.
+    pub tsa: Option<kyso_gateway::tsa::TsaConfig>,
+}
+
+/// [`open_state`] with push providers and the gateway's own keys.
 pub async fn open_state_with(
     data: PathBuf,
     database: Option<&str>,
@@ -291,7 +331,7 @@ pub async fn open_state_with(
     android: Option<kyso_attest::AndroidVerifier>,
     app_attest: Option<kyso_gateway::state::AppAttest>,
     push: kyso_gateway::push::PushConfig,
-    tsa: Option<kyso_gateway::tsa::TsaConfig>,
+    keys: TrustKeys,
 ) -> Result<AppState, Failure> {
     let mut config = Config::new(data);
     if let Some(p) = province {
@@ -300,7 +340,8 @@ pub async fn open_state_with(
     config.android_attestation = android;
     config.app_attest = app_attest;
     config.push = push;
-    config.tsa = tsa;
+    config.ca_key = keys.ca;
+    config.tsa = keys.tsa;
     AppState::open(config, database, kyso_gateway::system_clock())
         .await
         .map_err(|e| {
@@ -346,7 +387,10 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             android_verifier(&args)?,
             app_attest(&args),
             push_config(&args)?,
-            Some(tsa_config(&args)?),
+            TrustKeys {
+                ca: ca_key(&args)?,
+                tsa: Some(tsa_config(&args)?),
+            },
         )
         .await?;
         if args.demo {

@@ -1,5 +1,5 @@
-//! The provincial device CA: a P-256 key created on first start in the data
-//! directory (PKCS#11 comes with the trust-services work), issuing device
+//! The provincial device CA: a P-256 key in a PKCS#11 token ([`CaKey::Hsm`])
+//! or, for the demo, created on first start in the data directory, issuing device
 //! certificates from PKCS#10 requests, and the certificate of the gateway's
 //! timestamp authority (`tsa`). The key's security level is written
 //! into the certificate subject (`OU`), so reports can tell a software key
@@ -7,13 +7,15 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use der::asn1::{SetOfVec, Utf8StringRef};
 use der::{Any, Decode, DecodePem, Encode, EncodePem, Tag};
 use kyso_api::SecurityLevel;
+use kyso_hsm::{FileKey, KeySigner, SignerAdapter, Token};
 use p256::ecdsa::{DerSignature, SigningKey};
-use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use p256::pkcs8::LineEnding;
 use rand_core::{OsRng, RngCore};
 use x509_cert::Certificate;
 use x509_cert::attr::AttributeTypeAndValue;
@@ -24,9 +26,33 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::SubjectPublicKeyInfoOwned;
 use x509_cert::time::{Time, Validity};
 
+/// Where the device CA's key lives.
+#[derive(Debug, Clone, Default)]
+pub enum CaKey {
+    /// `DATA/ca/device-ca.key`, created with the CA on first start: the
+    /// demo fallback (it warns).
+    #[default]
+    File,
+    /// A P-256 key pair in a PKCS#11 token, by label (generated there when
+    /// the token has none and the data directory has no CA yet).
+    Hsm {
+        /// Module, token, PIN.
+        config: kyso_hsm::HsmConfig,
+        /// The key pair's label.
+        label: String,
+    },
+    /// Whatever the data directory has, for tools that only read the CA
+    /// certificate (`kyso admin`): the file key when there is one, the
+    /// certificate alone when its key is elsewhere (a token); a new file CA
+    /// when there is none.
+    Existing,
+}
+
 /// The device CA.
 pub struct DeviceCa {
-    key: SigningKey,
+    /// `None`: the certificate only (its key is in a token this process did
+    /// not open); issuing fails.
+    key: Option<Arc<dyn KeySigner>>,
     cert: Certificate,
     cert_pem: String,
 }
@@ -74,30 +100,81 @@ fn serial() -> Result<SerialNumber, String> {
 }
 
 impl DeviceCa {
-    /// Loads the CA from `DATA/ca/`, creating it on first start.
+    /// Loads the CA from `DATA/ca/` with its key in a file, creating both
+    /// on first start.
     pub fn load_or_create(
         data_dir: &Path,
         province: &str,
         now: SystemTime,
     ) -> Result<Self, String> {
+        Self::open(data_dir, province, now, &CaKey::File)
+    }
+
+    /// Opens the CA in `DATA/ca/` (its certificate `device-ca.pem`) with its
+    /// key where `key` says, creating a root certificate for that key when
+    /// the directory has none. A certificate whose key is not the one given
+    /// is refused, never replaced: every device certificate chains to it.
+    pub fn open(
+        data_dir: &Path,
+        province: &str,
+        now: SystemTime,
+        key: &CaKey,
+    ) -> Result<Self, String> {
         let dir = data_dir.join("ca");
         let key_path = dir.join("device-ca.key");
         let cert_path = dir.join("device-ca.pem");
-        if key_path.exists() && cert_path.exists() {
-            let key_pem = std::fs::read_to_string(&key_path).map_err(|e| e.to_string())?;
-            let key =
-                SigningKey::from_pkcs8_pem(&key_pem).map_err(|e| format!("device CA key: {e}"))?;
-            let cert_pem = std::fs::read_to_string(&cert_path).map_err(|e| e.to_string())?;
-            let cert = Certificate::from_pem(cert_pem.as_bytes())
-                .map_err(|e| format!("device CA certificate: {e}"))?;
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let stored = match std::fs::read_to_string(&cert_path) {
+            Ok(pem) => Some(
+                Certificate::from_pem(pem.as_bytes())
+                    .map(|c| (c, pem))
+                    .map_err(|e| format!("device CA certificate: {e}"))?,
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(format!("{}: {e}", cert_path.display())),
+        };
+        let signer: Option<Arc<dyn KeySigner>> = match key {
+            CaKey::Hsm { config, label } => {
+                let token = Token::open(config).map_err(|e| format!("device CA key: {e}"))?;
+                let k = if stored.is_some() {
+                    token.key(label)
+                } else {
+                    token.key_or_generate(label)
+                };
+                Some(Arc::new(k.map_err(|e| format!("device CA key: {e}"))?))
+            }
+            CaKey::Existing if stored.is_some() && !key_path.exists() => None,
+            CaKey::File | CaKey::Existing => {
+                if stored.is_some() && !key_path.exists() {
+                    return Err(format!(
+                        "{} has no key beside it: the device CA's key is elsewhere (in a token? \
+                         give the token and the CA key's label)",
+                        cert_path.display()
+                    ));
+                }
+                Some(Arc::new(
+                    FileKey::load_or_create(&key_path)
+                        .map_err(|e| format!("device CA key: {e}"))?,
+                ))
+            }
+        };
+        if let Some((cert, cert_pem)) = stored {
+            if let Some(k) = &signer
+                && &cert.tbs_certificate.subject_public_key_info != k.public_key()
+            {
+                return Err(format!(
+                    "the device CA certificate {} is for another key than {}",
+                    cert_path.display(),
+                    k.describe()
+                ));
+            }
             return Ok(Self {
-                key,
+                key: signer,
                 cert,
                 cert_pem,
             });
         }
-        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let key = SigningKey::random(&mut OsRng);
+        let signer = signer.ok_or("no device CA key")?;
         let subject = name(&[
             (const_oid::db::rfc4519::C, "VN"),
             (const_oid::db::rfc4519::O, province),
@@ -106,30 +183,54 @@ impl DeviceCa {
                 &format!("Kyso Device CA — {province}"),
             ),
         ])?;
-        let spki =
-            SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).map_err(|e| e.to_string())?;
+        let adapter = SignerAdapter::new(signer.as_ref()).map_err(|e| e.to_string())?;
         let cert = CertificateBuilder::new(
             Profile::Root,
             serial()?,
             validity(now, 20)?,
             subject,
-            spki,
-            &key,
+            signer.public_key().clone(),
+            &adapter,
         )
         .map_err(|e| e.to_string())?
         .build::<DerSignature>()
         .map_err(|e| e.to_string())?;
         let cert_pem = cert.to_pem(LineEnding::LF).map_err(|e| e.to_string())?;
-        let key_pem = key
-            .to_pkcs8_pem(LineEnding::LF)
-            .map_err(|e| e.to_string())?;
-        write_private(&key_path, key_pem.as_bytes())?;
-        std::fs::write(&cert_path, &cert_pem).map_err(|e| e.to_string())?;
+        // Created once: a CA certificate is never replaced.
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        match opts.open(&cert_path) {
+            Ok(mut f) => {
+                use std::io::Write;
+                f.write_all(cert_pem.as_bytes())
+                    .and_then(|()| f.sync_all())
+                    .map_err(|e| e.to_string())?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                // Another process started at the same time: its certificate.
+                return Self::open(data_dir, province, now, key);
+            }
+            Err(e) => return Err(format!("{}: {e}", cert_path.display())),
+        }
+        tracing::info!(key = %signer.describe(), "created the device CA");
         Ok(Self {
-            key,
+            key: Some(signer),
             cert,
             cert_pem,
         })
+    }
+
+    fn signer(&self) -> Result<SignerAdapter<'_>, String> {
+        let k = self
+            .key
+            .as_ref()
+            .ok_or("the device CA's key is not open here (it is in a token)")?;
+        SignerAdapter::new(k.as_ref()).map_err(|e| e.to_string())
+    }
+
+    /// Where the CA's key is (`pkcs11:…`, `file:…`), when it is open.
+    pub fn key(&self) -> Option<String> {
+        self.key.as_ref().map(|k| k.describe())
     }
 
     /// The CA certificate, PEM.
@@ -179,13 +280,14 @@ impl DeviceCa {
             enable_key_agreement: false,
             enable_key_encipherment: false,
         };
+        let signer = self.signer()?;
         CertificateBuilder::new(
             profile,
             serial()?,
             validity(now, 2)?,
             subject,
             spki.clone(),
-            &self.key,
+            &signer,
         )
         .map_err(|e| e.to_string())?
         .build::<DerSignature>()
@@ -216,13 +318,14 @@ impl DeviceCa {
             enable_key_agreement: false,
             enable_key_encipherment: false,
         };
+        let signer = self.signer()?;
         let mut builder = CertificateBuilder::new(
             profile,
             serial()?,
             validity(now, 10)?,
             subject,
             spki.clone(),
-            &self.key,
+            &signer,
         )
         .map_err(|e| e.to_string())?;
         builder
@@ -258,23 +361,6 @@ impl x509_cert::ext::AsExtension for TimeStampingOnly {
     fn critical(&self, _: &Name, _: &[x509_cert::ext::Extension]) -> bool {
         true
     }
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| e.to_string())
 }
 
 /// A CSR for `key`, PEM (for desktop clients and tests).
@@ -361,6 +447,49 @@ mod tests {
             )
             .is_err(),
             "garbage"
+        );
+    }
+
+    #[test]
+    fn a_ca_certificate_is_never_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let now = SystemTime::now();
+        let ca = DeviceCa::load_or_create(dir.path(), "X", now).expect("creates");
+        let pem = ca.cert_pem().to_string();
+        assert!(ca.key().is_some_and(|k| k.starts_with("file:")));
+        // Its key moved elsewhere (a token): the file mode refuses to make
+        // a new CA over the certificate.
+        std::fs::rename(
+            dir.path().join("ca/device-ca.key"),
+            dir.path().join("moved.key"),
+        )
+        .expect("mv");
+        let e = DeviceCa::open(dir.path(), "X", now, &CaKey::File).expect_err("no key");
+        assert!(e.contains("no key beside it"), "{e}");
+        // A tool that only reads the certificate still can; it cannot issue.
+        let cert_only = DeviceCa::open(dir.path(), "X", now, &CaKey::Existing).expect("reads");
+        assert_eq!(cert_only.cert_pem(), pem);
+        assert!(cert_only.key().is_none());
+        let csr = csr_pem(&SigningKey::random(&mut OsRng), "d").expect("csr");
+        let e = cert_only
+            .issue(&csr, "A", "U", SecurityLevel::Software, now)
+            .expect_err("no key, no certificate");
+        assert!(e.contains("not open here"), "{e}");
+        // Another key for that certificate is refused.
+        std::fs::write(
+            dir.path().join("ca/device-ca.key"),
+            std::fs::read(dir.path().join("other/ca/device-ca.key")).unwrap_or_else(|_| {
+                DeviceCa::load_or_create(&dir.path().join("other"), "Y", now).expect("other CA");
+                std::fs::read(dir.path().join("other/ca/device-ca.key")).expect("other key")
+            }),
+        )
+        .expect("write");
+        let e = DeviceCa::open(dir.path(), "X", now, &CaKey::File).expect_err("another key");
+        assert!(e.contains("for another key"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("ca/device-ca.pem")).expect("pem"),
+            pem,
+            "the certificate is untouched"
         );
     }
 }

@@ -50,6 +50,8 @@ pub struct Config {
     pub app_attest: Option<AppAttest>,
     /// Push notifications: the providers (none by default) and the retry rule.
     pub push: crate::push::PushConfig,
+    /// Where the device CA's key lives.
+    pub ca_key: crate::ca::CaKey,
     /// The timestamp authority: its policy and where its key lives. `None`
     /// for tools that open the data without serving (`kyso admin`), so they
     /// neither create a TSA key nor need the token.
@@ -76,6 +78,7 @@ impl Config {
             android_attestation: None,
             app_attest: None,
             push: crate::push::PushConfig::default(),
+            ca_key: crate::ca::CaKey::File,
             tsa: Some(crate::tsa::TsaConfig::default()),
         }
     }
@@ -135,7 +138,12 @@ impl AppState {
             .await
             .map_err(|e| format!("database: {e}"))?;
         let store = DocStore::open(&config.data_dir).map_err(|e| format!("document store: {e}"))?;
-        let ca = DeviceCa::load_or_create(&config.data_dir, &config.province, clock.now().into())?;
+        let ca = DeviceCa::open(
+            &config.data_dir,
+            &config.province,
+            clock.now().into(),
+            &config.ca_key,
+        )?;
         let tsa = match &config.tsa {
             Some(t) => Some(Tsa::open(
                 &config.data_dir,

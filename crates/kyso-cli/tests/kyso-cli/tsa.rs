@@ -454,3 +454,132 @@ fn the_tsa_key_can_live_in_softhsm() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("the token refused the PIN"), "{err}");
 }
+
+#[test]
+fn the_device_ca_key_can_live_in_softhsm() {
+    let hsm = SoftHsm::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("gw");
+    let pin = hsm.pin_file.to_str().expect("utf-8").to_string();
+    let flags = [
+        "--demo",
+        "--hsm-token",
+        TOKEN,
+        "--hsm-pin-file",
+        &pin,
+        "--ca-key-label",
+        "kyso-ca",
+    ];
+    let gw = Serve::start(&data, Some(&hsm), &flags);
+    for file in ["ca/device-ca.key", "tsa/tsa.key"] {
+        assert!(
+            !data.join(file).exists(),
+            "no {file}: the keys are in the token"
+        );
+    }
+    let o = hsm.admin(&["list"], &hsm.pin_file);
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let labels: Vec<&str> = list
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| {
+            assert_eq!(k["extractable"], false, "{k}");
+            k["label"].as_str().expect("label")
+        })
+        .collect();
+    assert_eq!(labels, ["kyso-ca", "kyso-tsa"], "both made in the token");
+    let ca_pem = data.join("ca/device-ca.pem");
+    let (ok, cert_pub) = openssl(
+        &[
+            "x509",
+            "-in",
+            ca_pem.to_str().expect("utf-8"),
+            "-noout",
+            "-pubkey",
+        ],
+        dir.path(),
+    );
+    assert!(ok, "{cert_pub}");
+    assert_eq!(
+        list[0]["public_key_pem"],
+        cert_pub.as_str(),
+        "the CA's key is the token's"
+    );
+    // A device enrolls: its certificate is signed in the token and chains
+    // to the CA (OpenSSL checks it).
+    let base = format!("{}/api/v1", gw.url);
+    let (status, b) = body(
+        agent()
+            .post(format!("{base}/auth/login"))
+            .header("Content-Type", "application/json")
+            .send(r#"{"username":"leader1","password":"kyso-demo"}"#.as_bytes())
+            .expect("login"),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&b));
+    let login: serde_json::Value = serde_json::from_slice(&b).expect("JSON");
+    let bearer = format!("Bearer {}", login["token"].as_str().expect("token"));
+    let (_, b) = body(
+        agent()
+            .get(format!("{base}/device/enroll/nonce"))
+            .header("Authorization", &bearer)
+            .call()
+            .expect("nonce"),
+    );
+    let nonce: serde_json::Value = serde_json::from_slice(&b).expect("JSON");
+    let device = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+    let csr = kyso_gateway::ca::csr_pem(&device, "device").expect("csr");
+    let req = serde_json::json!({"nonce": nonce["nonce"], "csr_pem": csr, "platform": "linux", "model": "softhsm test"});
+    let (status, b) = body(
+        agent()
+            .post(format!("{base}/device/enroll"))
+            .header("Authorization", &bearer)
+            .header("Content-Type", "application/json")
+            .send(serde_json::to_vec(&req).expect("json").as_slice())
+            .expect("enroll"),
+    );
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&b));
+    let enrolled: serde_json::Value = serde_json::from_slice(&b).expect("JSON");
+    std::fs::write(
+        dir.path().join("device.pem"),
+        enrolled["certificate_chain_pem"].as_str().expect("chain"),
+    )
+    .expect("write");
+    let (ok, out) = openssl(
+        &[
+            "verify",
+            "-CAfile",
+            ca_pem.to_str().expect("utf-8"),
+            "device.pem",
+        ],
+        dir.path(),
+    );
+    assert!(
+        ok && out.contains("device.pem: OK"),
+        "openssl verify: {out}"
+    );
+    // The TSA, its certificate issued by the token's CA key, its tokens signed by the token's TSA key.
+    openssl_round_trip(&gw, dir.path(), "c", b"ca in the token");
+    sign_b_t_and_validate(&gw, dir.path());
+    drop(gw);
+    // kyso admin reads the CA certificate without the token.
+    let o = run(kyso()
+        .args(["admin", "--data"])
+        .arg(&data)
+        .args(["ca", "export"]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        std::fs::read_to_string(&ca_pem).expect("pem")
+    );
+    // Started without the CA's key, the gateway refuses rather than make a new CA.
+    let o = run(kyso()
+        .arg("serve")
+        .arg("--data")
+        .arg(&data)
+        .args(["--listen", &format!("127.0.0.1:{}", free_port())]));
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no key beside it"), "{err}");
+    assert!(!data.join("ca/device-ca.key").exists());
+}
