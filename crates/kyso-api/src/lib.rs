@@ -6,6 +6,13 @@ use utoipa::ToSchema;
 
 mod incoming;
 pub use incoming::{EdxmlStatus, Incoming, IncomingStatusChange, IncomingWithHistory, NewIncoming};
+mod meeting;
+pub use meeting::{
+    AgendaItem, ItemSummary, Meeting, MeetingDocument, MeetingSummary, MeetingUpload,
+    NewAgendaItem, NewMeeting, NewMeetingDocument, NewOpinion, Opinion, OpinionKind,
+    PresenterDelegation, PresenterEventMessage, PresenterEventType, PresenterState,
+    PresenterUpdate,
+};
 mod push;
 pub use push::{
     PushCategory, PushPayload, PushProvider, PushRegistration, QUIET_TIME_PATTERN, QuietHours,

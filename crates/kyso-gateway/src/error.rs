@@ -52,6 +52,11 @@ impl AppError {
         Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "not allowed")
     }
 
+    /// 403 saying why (the caller can see the resource, but may not do this).
+    pub fn forbidden_because(m: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, m)
+    }
+
     /// 404 (also for resources the caller may not see).
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "not found")

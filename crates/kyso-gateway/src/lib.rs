@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod incoming;
+pub mod meetings;
 pub mod outbox;
 pub mod push;
 pub mod requests;
@@ -73,6 +74,17 @@ pub async fn sweep_documents(state: &AppState) -> Result<usize, String> {
 
 /// Runs the gateway until SIGINT or SIGTERM, then shuts down gracefully.
 pub async fn serve(opts: ServeOptions, state: AppState) -> Result<(), String> {
+    serve_until(opts, state, shutdown_signal()).await
+}
+
+/// Runs the gateway until `shutdown` completes (tests and benchmarks stop
+/// it so; `serve` on SIGINT or SIGTERM), then shuts down gracefully: the
+/// event streams end at once, requests in flight get ten seconds.
+pub async fn serve_until(
+    opts: ServeOptions,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
     if opts.tls.is_none() && !opts.listen.ip().is_loopback() {
         return Err(format!(
             "plain HTTP is allowed only on loopback; give --tls-cert and --tls-key to listen on {}",
@@ -99,7 +111,7 @@ pub async fn serve(opts: ServeOptions, state: AppState) -> Result<(), String> {
     let handle = axum_server::Handle::new();
     let h = handle.clone();
     tokio::spawn(async move {
-        shutdown_signal().await;
+        shutdown.await;
         // Event streams never end by themselves: end them, so that the
         // grace period is for requests in flight only.
         closing.events.close();

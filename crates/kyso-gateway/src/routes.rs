@@ -11,6 +11,7 @@ pub mod auth;
 pub mod device;
 pub mod incoming;
 pub mod integrator;
+pub mod meetings;
 pub mod tsa;
 
 use axum::Json;
@@ -40,11 +41,15 @@ use crate::state::AppState;
         device::enroll_nonce, device::enroll, device::inbox, device::get, device::document, device::signed_document,
         device::upload_signed, device::decline, device::events, device::register_push, device::unregister_push,
         device::quiet_hours, device::set_quiet_hours,
+        meetings::create_meeting, meetings::get_meeting, meetings::meeting_summary,
+        meetings::my_meetings, meetings::my_meeting, meetings::meeting_document, meetings::give_opinion,
+        meetings::my_meeting_summary, meetings::meeting_events, meetings::present, meetings::delegate_presenter,
         admin::units, admin::create_unit, admin::users, admin::create_user, admin::create_key, admin::devices, admin::revoke,
         admin::audit, admin::ca,
         tsa::timestamp,
     ),
-    components(schemas(kyso_api::ErrorBody, kyso_api::ErrorCode, kyso_api::WebhookEvent, kyso_api::RequestEvent, kyso_api::PushPayload)),
+    components(schemas(kyso_api::ErrorBody, kyso_api::ErrorCode, kyso_api::WebhookEvent, kyso_api::RequestEvent, kyso_api::PushPayload,
+        kyso_api::PresenterState)),
     modifiers(&Bearer, &CommonErrors),
 )]
 pub struct ApiDoc;
@@ -162,6 +167,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// The parts named in `wanted` of a multipart body, in the order sent
+/// (others are skipped unread). A broken stream is 400, one over the upload
+/// limit 413 (`From<MultipartError>`).
+pub async fn multipart_parts(
+    mut multipart: axum::extract::Multipart,
+    wanted: &[&str],
+) -> AppResult<Vec<(String, axum::body::Bytes)>> {
+    let mut out = Vec::new();
+    while let Some(field) = multipart.next_field().await? {
+        let Some(name) = field
+            .name()
+            .filter(|n| wanted.contains(n))
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        out.push((name, field.bytes().await?));
+    }
+    Ok(out)
+}
+
+/// A multipart part's bytes as UTF-8 JSON, parsed as `T` under the rules of
+/// [`JsonBody`].
+pub fn json_part<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> AppResult<T> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| AppError::bad_request(format!("{what} is not UTF-8 text")))?;
+    json_text(what, text)
+}
+
 /// JSON text (a multipart part) parsed as `T` under the rules of [`JsonBody`].
 pub fn json_text<T: DeserializeOwned>(what: &str, text: &str) -> AppResult<T> {
     let value: serde_json::Value = serde_json::from_str(text)
@@ -252,6 +286,17 @@ fn operations() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         DELETE "/device/devices/{id}/push" => device::unregister_push,
         GET "/device/quiet-hours" => device::quiet_hours,
         PUT "/device/quiet-hours" => device::set_quiet_hours,
+        POST "/meetings" => meetings::create_meeting,
+        GET "/meetings/{id}" => meetings::get_meeting,
+        GET "/meetings/{id}/summary" => meetings::meeting_summary,
+        GET "/device/meetings" => meetings::my_meetings,
+        GET "/device/meetings/{id}" => meetings::my_meeting,
+        GET "/device/meetings/{id}/documents/{doc}" => meetings::meeting_document,
+        POST "/device/meetings/{id}/items/{item}/opinions" => meetings::give_opinion,
+        GET "/device/meetings/{id}/summary" => meetings::my_meeting_summary,
+        GET "/device/meetings/{id}/events" => meetings::meeting_events,
+        POST "/device/meetings/{id}/presenter" => meetings::present,
+        POST "/device/meetings/{id}/presenter/delegate" => meetings::delegate_presenter,
         GET "/admin/units" => admin::units,
         POST "/admin/units" => admin::create_unit,
         GET "/admin/users" => admin::users,

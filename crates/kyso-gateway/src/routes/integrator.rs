@@ -30,20 +30,13 @@ pub async fn submit(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<(StatusCode, Json<SigningRequest>)> {
     let integrator = caller.integrator()?.clone();
-    let mut multipart = multipart?;
     let mut pdf: Option<Vec<u8>> = None;
     let mut meta: Option<DraftMetadata> = None;
-    // A broken stream is 400, one over the upload limit 413 (`From<MultipartError>`).
-    while let Some(field) = multipart.next_field().await? {
-        match field.name() {
-            Some("file") => {
-                pdf = Some(field.bytes().await?.to_vec());
-            }
-            Some("metadata") => {
-                let t = field.text().await?;
-                meta = Some(crate::routes::json_text("metadata", &t)?);
-            }
-            _ => {}
+    for (name, bytes) in crate::routes::multipart_parts(multipart?, &["file", "metadata"]).await? {
+        if name == "file" {
+            pdf = Some(bytes.to_vec());
+        } else {
+            meta = Some(crate::routes::json_part("metadata", &bytes)?);
         }
     }
     let pdf = pdf.ok_or_else(|| AppError::bad_request("the `file` part is missing"))?;

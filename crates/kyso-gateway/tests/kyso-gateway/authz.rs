@@ -55,6 +55,17 @@ enum Access {
     /// Only the document system that submitted the request; 404 for others.
     Submitter,
     Admin,
+    /// Any document system, or a clerk (creating meetings).
+    MeetingCreator,
+    /// Only the document system that created the meeting; 404 for another
+    /// and for a clerk (who did not create it).
+    MeetingOwner,
+    /// A participant of the meeting (leader1 chairs it, clerk1 takes part);
+    /// 404 for other people.
+    Participant,
+    /// Only the meeting's chair (leader1): 403 for the other participant,
+    /// 404 for other people.
+    Chair,
 }
 
 /// What the matrix expects from `who` on a route for `access`: `None` when
@@ -81,6 +92,18 @@ fn refusal(access: Access, who: Who) -> Option<StatusCode> {
         Access::Submitter if !integrator => forbidden,
         Access::Submitter => (who == OtherIntegrator).then_some(StatusCode::NOT_FOUND),
         Access::Admin => (who != Admin).then_some(StatusCode::FORBIDDEN),
+        Access::MeetingCreator => (!(integrator || who == Clerk)).then_some(StatusCode::FORBIDDEN),
+        Access::MeetingOwner if who == Integrator => None,
+        Access::MeetingOwner if who == OtherIntegrator || who == Clerk => {
+            Some(StatusCode::NOT_FOUND)
+        }
+        Access::MeetingOwner => forbidden,
+        Access::Participant | Access::Chair if integrator => forbidden,
+        Access::Participant | Access::Chair if who == OtherLeader || who == Admin => {
+            Some(StatusCode::NOT_FOUND)
+        }
+        Access::Participant => None,
+        Access::Chair => (who != Assignee).then_some(StatusCode::FORBIDDEN),
     }
 }
 
@@ -97,6 +120,25 @@ enum Payload {
     /// An enrollment with a fresh nonce of the caller (when the caller is a
     /// person) and a fresh CSR.
     Enroll,
+    /// A meeting as multipart: chaired by leader1, with clerk1.
+    Meeting,
+}
+
+/// The meeting of the matrix: chaired by leader1 (the assignee), with clerk1.
+fn meeting_metadata() -> serde_json::Value {
+    serde_json::json!({"title": "Họp giao ban", "starts_at": "2026-03-09T08:00:00+07:00",
+        "ends_at": "2026-03-09T09:00:00+07:00", "place": "Phòng họp 2", "chair": "leader1",
+        "participants": ["clerk1"],
+        "agenda": [{"title": "Nội dung 1", "documents": [{"title": "Tờ trình", "file": 0}]}]})
+}
+
+/// [`meeting_metadata`] and a PDF as the multipart body of `POST /meetings`.
+fn meeting_body(boundary: &str) -> Vec<u8> {
+    let meta = meeting_metadata();
+    let mut b = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n{meta}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"m.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").into_bytes();
+    b.extend_from_slice(&pdf("Hop"));
+    b.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    b
 }
 
 struct Route {
@@ -165,6 +207,10 @@ async fn status_of(gw: &Gw, r: &Route, token: Option<&str>) -> StatusCode {
             b.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
             (Some(format!("multipart/form-data; boundary={boundary}")), b)
         }
+        Payload::Meeting => (
+            Some(format!("multipart/form-data; boundary={boundary}")),
+            meeting_body(boundary),
+        ),
         Payload::Enroll => {
             let nonce = match token {
                 Some(t) if t.starts_with("kyso_s_") => {
@@ -301,6 +347,36 @@ async fn every_route_every_caller() {
     let inc = inc.json()["incoming"]["id"]
         .as_str()
         .expect("id")
+        .to_string();
+
+    // A meeting of the integrator, chaired by leader1, with clerk1.
+    let meeting = call(
+        &gw,
+        "POST",
+        "/api/v1/meetings",
+        Some(&gw.integrator_key),
+        Some("multipart/form-data; boundary=kysoM"),
+        meeting_body("kysoM"),
+        &[],
+    )
+    .await;
+    let meeting = {
+        assert_eq!(
+            meeting.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&meeting.body)
+        );
+        meeting.json()
+    };
+    let mid = meeting["id"].as_str().expect("id").to_string();
+    let item = meeting["agenda"][0]["id"]
+        .as_str()
+        .expect("item")
+        .to_string();
+    let mdoc = meeting["agenda"][0]["documents"][0]["id"]
+        .as_str()
+        .expect("doc")
         .to_string();
 
     let other = kyso_gateway::admin::create_integrator_key(&gw.state, "test", "Hệ thống khác")
@@ -518,6 +594,83 @@ async fn every_route_every_caller() {
             Json(serde_json::json!({"start": "22:00", "end": "06:30"})),
             200,
         ),
+        route(
+            "POST",
+            "/api/v1/meetings",
+            Access::MeetingCreator,
+            Meeting,
+            201,
+        ),
+        route(
+            "GET",
+            &format!("/api/v1/meetings/{mid}"),
+            Access::MeetingOwner,
+            Empty,
+            200,
+        ),
+        route(
+            "GET",
+            &format!("/api/v1/meetings/{mid}/summary"),
+            Access::MeetingOwner,
+            Empty,
+            200,
+        ),
+        route(
+            "GET",
+            "/api/v1/device/meetings",
+            Access::AnyPerson,
+            Empty,
+            200,
+        ),
+        route(
+            "GET",
+            &format!("/api/v1/device/meetings/{mid}"),
+            Access::Participant,
+            Empty,
+            200,
+        ),
+        route(
+            "GET",
+            &format!("/api/v1/device/meetings/{mid}/documents/{mdoc}"),
+            Access::Participant,
+            Empty,
+            200,
+        ),
+        route(
+            "POST",
+            &format!("/api/v1/device/meetings/{mid}/items/{item}/opinions"),
+            Access::Participant,
+            Json(serde_json::json!({"kind": "disagree", "text": "Chưa đủ căn cứ"})),
+            201,
+        ),
+        route(
+            "GET",
+            &format!("/api/v1/device/meetings/{mid}/summary"),
+            Access::Participant,
+            Empty,
+            200,
+        ),
+        route(
+            "GET",
+            &format!("/api/v1/device/meetings/{mid}/events"),
+            Access::Participant,
+            Empty,
+            200,
+        ),
+        route(
+            "POST",
+            &format!("/api/v1/device/meetings/{mid}/presenter"),
+            Access::Chair,
+            Json(serde_json::json!({"document_id": mdoc, "page": 1, "zoom": 1.0})),
+            200,
+        ),
+        route(
+            "POST",
+            &format!("/api/v1/device/meetings/{mid}/presenter/delegate"),
+            Access::Chair,
+            Json(serde_json::json!({"presenter": null})),
+            200,
+        ),
         // Last: it ends the caller's session.
         route("POST", "/api/v1/auth/logout", Access::AnyPerson, Empty, 204),
     ];
@@ -540,9 +693,13 @@ async fn every_route_every_caller() {
             &lost.id,
             &dev.id,
             &inc,
+            &mid,
         ] {
             u = u.replace(id.as_str(), "{id}");
         }
+        u = u
+            .replace(mdoc.as_str(), "{doc}")
+            .replace(item.as_str(), "{item}");
         format!("{} {u}", r.method)
     };
     for op in &described {

@@ -7,6 +7,7 @@ mod authz;
 mod fake_push;
 mod flow;
 mod incoming;
+mod meetings;
 mod openapi;
 mod push;
 mod quiet;
