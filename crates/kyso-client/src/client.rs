@@ -18,7 +18,7 @@ use crate::tls::{self, PinFailure, SpkiPin};
 /// Documents larger than this are refused on download.
 pub const MAX_DOCUMENT: usize = 256 * 1024 * 1024;
 /// JSON answers larger than this are refused.
-const MAX_JSON: usize = 16 * 1024 * 1024;
+pub(crate) const MAX_JSON: usize = 16 * 1024 * 1024;
 
 /// A connection to one gateway, with or without a session token. Cheap to
 /// clone; clones share the connection pool.
@@ -100,7 +100,7 @@ pub fn server_root(base_url: &str) -> Result<Url> {
 }
 
 /// The error chain of a transport failure on one line.
-fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut cur = e.source();
     while let Some(c) = cur {
@@ -183,7 +183,7 @@ impl Client {
         Error::Transport(chain(&e))
     }
 
-    fn request(
+    pub(crate) fn request(
         &self,
         method: Method,
         segments: &[&str],
@@ -197,7 +197,7 @@ impl Client {
         Ok(rb)
     }
 
-    async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response> {
+    pub(crate) async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response> {
         let resp = rb.send().await.map_err(|e| self.transport(e))?;
         if resp.status().is_success() {
             return Ok(resp);
@@ -217,13 +217,13 @@ impl Client {
         }
     }
 
-    async fn json<T: DeserializeOwned>(&self, rb: reqwest::RequestBuilder) -> Result<T> {
+    pub(crate) async fn json<T: DeserializeOwned>(&self, rb: reqwest::RequestBuilder) -> Result<T> {
         let resp = self.send(rb).await?;
         let body = read_limited(resp, MAX_JSON).await?;
         serde_json::from_slice(&body).map_err(|e| Error::Protocol(format!("invalid JSON: {e}")))
     }
 
-    async fn bytes(&self, rb: reqwest::RequestBuilder, max: usize) -> Result<Vec<u8>> {
+    pub(crate) async fn bytes(&self, rb: reqwest::RequestBuilder, max: usize) -> Result<Vec<u8>> {
         let resp = self.send(rb).await?;
         read_limited(resp, max).await
     }
@@ -361,13 +361,20 @@ impl Client {
 
     /// `GET /device/events`: live changes to this user's requests.
     pub async fn events(&self) -> Result<Events> {
-        let rb = self
-            .request(Method::GET, &["device", "events"], true)?
+        let rb = self.request(Method::GET, &["device", "events"], true)?;
+        Ok(Events {
+            sse: self.event_stream(rb).await?,
+        })
+    }
+
+    /// Opens a server-sent event stream.
+    pub(crate) async fn event_stream(&self, rb: reqwest::RequestBuilder) -> Result<SseStream> {
+        let rb = rb
             .header(reqwest::header::ACCEPT, "text/event-stream")
             // The stream is open-ended: only the connection has a deadline.
             .timeout(Duration::from_secs(365 * 24 * 3600));
         let resp = self.send(rb).await?;
-        Ok(Events {
+        Ok(SseStream {
             resp,
             buf: Vec::new(),
             event: String::new(),
@@ -408,15 +415,29 @@ async fn read_limited(mut resp: reqwest::Response, max: usize) -> Result<Vec<u8>
 /// Server-sent events (`event: request`, JSON [`RequestEvent`] data).
 #[derive(Debug)]
 pub struct Events {
+    sse: SseStream,
+}
+
+impl Events {
+    /// The next event; `None` when the server closes the stream.
+    pub async fn next(&mut self) -> Option<Result<RequestEvent>> {
+        self.sse.next_json("request").await
+    }
+}
+
+/// A server-sent event stream: events by type, data as JSON.
+#[derive(Debug)]
+pub(crate) struct SseStream {
     resp: reqwest::Response,
     buf: Vec<u8>,
     event: String,
     data: String,
 }
 
-impl Events {
-    /// The next event; `None` when the server closes the stream.
-    pub async fn next(&mut self) -> Option<Result<RequestEvent>> {
+impl SseStream {
+    /// The data of the next event of type `kind` (or without a type), as
+    /// JSON; `None` when the server closes the stream.
+    pub(crate) async fn next_json<T: DeserializeOwned>(&mut self, kind: &str) -> Option<Result<T>> {
         loop {
             while let Some(pos) = self.buf.iter().position(|b| *b == b'\n') {
                 let mut line: Vec<u8> = self.buf.drain(..=pos).collect();
@@ -428,7 +449,7 @@ impl Events {
                 if line.is_empty() {
                     let event = std::mem::take(&mut self.event);
                     let data = std::mem::take(&mut self.data);
-                    if data.is_empty() || !(event.is_empty() || event == "request") {
+                    if data.is_empty() || !(event.is_empty() || event == kind) {
                         continue;
                     }
                     return Some(

@@ -5,6 +5,7 @@ pub mod client;
 pub mod error;
 pub mod flow;
 pub mod keystore;
+pub mod meeting;
 pub mod os_keyring;
 pub mod queue;
 pub mod secret;
@@ -17,6 +18,7 @@ pub use flow::{
     Delivery, SignOutcome, SignSettings, SignedUpload, sign_request, sign_request_durably,
 };
 pub use keystore::DeviceKey;
+pub use meeting::{MeetingFollower, PresenterEvents};
 pub use queue::Queue;
 pub use secret::Secret;
 pub use store::{DeviceRecord, KeyLocation, Session, Store, TokenStorage};
