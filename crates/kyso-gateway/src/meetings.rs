@@ -67,10 +67,10 @@ fn meeting_time(what: &str, s: &str) -> AppResult<(String, time::OffsetDateTime)
             "{what} must be ISO 8601 / RFC 3339 with an offset, e.g. 2026-03-05T14:30:00+07:00"
         ))
     })?;
-    let local = t.to_offset(vietnam());
-    let text = local
-        .format(&Rfc3339)
-        .map_err(|_| AppError::bad_request(format!("{what} is out of range")))?;
+    let text = t
+        .checked_to_offset(vietnam())
+        .and_then(|local| local.format(&Rfc3339).ok())
+        .ok_or_else(|| AppError::bad_request(format!("{what} is out of range")))?;
     Ok((text, t))
 }
 

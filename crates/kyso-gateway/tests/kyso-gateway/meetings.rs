@@ -463,6 +463,12 @@ async fn bad_meetings_are_refused_and_change_nothing(backend: Backend) {
             "a time without an offset",
         ),
         (
+            Some(with(&["ends_at"], json!("9999-12-31T23:59:59-12:00"))),
+            files.clone(),
+            "ends_at is out of range",
+            "a time past year 9999 in Vietnam time",
+        ),
+        (
             Some(with(&["ends_at"], json!("2026-03-05T14:30:00+07:00"))),
             files.clone(),
             "ends_at must be after starts_at",
