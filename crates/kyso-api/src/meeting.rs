@@ -48,6 +48,12 @@ pub struct NewAgendaItem {
     /// Dự thảo kết luận, when one is proposed.
     #[serde(default)]
     pub draft_conclusion: Option<String>,
+    /// The conclusion (thông báo kết luận) the chair signs in the meeting:
+    /// the id of a signing request assigned to the chair (made by the same
+    /// document system, when one creates the meeting). The chair signs it
+    /// with the normal flow.
+    #[serde(default)]
+    pub conclusion_request: Option<String>,
 }
 
 /// A document of an agenda item: its title and which `files` part holds
@@ -113,6 +119,9 @@ pub struct AgendaItem {
     pub documents: Vec<MeetingDocument>,
     /// Dự thảo kết luận, if any.
     pub draft_conclusion: Option<String>,
+    /// The signing request of the conclusion the chair signs, if any.
+    #[serde(default)]
+    pub conclusion_request_id: Option<String>,
 }
 
 /// A document of an agenda item.

@@ -93,14 +93,7 @@ pub fn run(args: DemoArgs) -> Result<(), Failure> {
     rt.block_on(async move {
         let state =
             crate::serve::open_state(gateway_dir.clone(), None, None, None, None).await?;
-        let info = kyso_gateway::demo::seed(&state, &args.demo_password)
-            .await
-            .map_err(|e| {
-                Failure::usage(
-                    format!("không tạo được dữ liệu mẫu: {}", e.message),
-                    format!("demo seeding failed: {}", e.message),
-                )
-            })?;
+        let info = crate::serve::seed_demo(&state, &args.demo_password).await?;
         let base = format!("http://{}", args.listen);
         // Another gateway (an earlier demo) on the address would answer in
         // this one's place: say so before starting.

@@ -99,14 +99,17 @@ impl Client {
     }
 
     /// `POST /device/meetings/{id}/items/{item}/opinions`: agree, disagree
-    /// (a text saying why is required) or comment.
+    /// (a text saying why is required) or comment. With `idempotency_key`
+    /// (one per opinion, kept with it in an offline queue), sending it again
+    /// answers the opinion recorded the first time instead of a second one.
     pub async fn give_opinion(
         &self,
         meeting_id: &str,
         item_id: &str,
         opinion: &NewOpinion,
+        idempotency_key: Option<&str>,
     ) -> Result<Opinion> {
-        let rb = self
+        let mut rb = self
             .request(
                 Method::POST,
                 &[
@@ -115,6 +118,9 @@ impl Client {
                 true,
             )?
             .json(opinion);
+        if let Some(k) = idempotency_key {
+            rb = rb.header("Idempotency-Key", k);
+        }
         self.json(rb).await
     }
 

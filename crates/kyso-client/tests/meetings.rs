@@ -183,6 +183,7 @@ async fn a_meeting_from_agenda_to_following_the_presenter_across_a_restart() {
                 kind: OpinionKind::Disagree,
                 text: None,
             },
+            None,
         )
         .await,
         400,
@@ -197,20 +198,25 @@ async fn a_meeting_from_agenda_to_following_the_presenter_across_a_restart() {
                 kind: OpinionKind::Disagree,
                 text: Some("Chưa rõ nguồn vốn.".into()),
             },
+            None,
         )
         .await
         .expect("recorded");
     assert!(o.mine && o.kind == OpinionKind::Disagree);
-    l3.give_opinion(
-        &m.id,
-        item,
-        &NewOpinion {
-            kind: OpinionKind::Agree,
-            text: None,
-        },
-    )
-    .await
-    .expect("recorded");
+    // An opinion queued offline and sent twice is recorded once.
+    let agree = NewOpinion {
+        kind: OpinionKind::Agree,
+        text: None,
+    };
+    let first = l3
+        .give_opinion(&m.id, item, &agree, Some("queued-opinion-1"))
+        .await
+        .expect("recorded");
+    let again = l3
+        .give_opinion(&m.id, item, &agree, Some("queued-opinion-1"))
+        .await
+        .expect("answered again");
+    assert_eq!(first, again, "the same opinion, not a second one");
     let s = l3.meeting_summary(&m.id).await.expect("summary");
     assert!(!s.names_visible);
     assert_eq!((s.items[0].agree, s.items[0].disagree), (1, 1));

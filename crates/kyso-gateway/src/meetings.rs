@@ -113,6 +113,42 @@ async fn active_user(db: &Db, what: &str, username: &str) -> AppResult<String> {
     Ok(row.try_get(0)?)
 }
 
+/// Checks agenda item `i`'s conclusion: a signing request the chair signs,
+/// made by the document system creating the meeting (a clerk may name any
+/// of the chair's requests). Anything else is the same 400 as a missing
+/// request, so a document system learns nothing of others' requests.
+async fn conclusion_request(
+    db: &Db,
+    creator: &Creator,
+    chair_id: &str,
+    i: usize,
+    request_id: &str,
+) -> AppResult<()> {
+    let row = sqlx::query(&db.sql("SELECT signer_id, integrator_id FROM requests WHERE id = ?"))
+        .bind(request_id)
+        .fetch_optional(db.pool())
+        .await?;
+    let ok = match row {
+        Some(r) => {
+            let signer: String = r.try_get(0)?;
+            let by: Option<String> = r.try_get(1)?;
+            signer == chair_id
+                && match creator {
+                    Creator::Integrator(k) => by.as_deref() == Some(k.as_str()),
+                    Creator::Clerk(_) => true,
+                }
+        }
+        None => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::bad_request(format!(
+            "agenda[{i}].conclusion_request: no signing request {request_id} for the chair from this creator"
+        )))
+    }
+}
+
 /// Creates a meeting: checks everything first (times, people, agenda, every
 /// PDF, every file used), then stores the documents and records the
 /// meeting, its people, agenda and documents and the audit entry in one
@@ -193,6 +229,11 @@ pub async fn create(
         .collect::<AppResult<Vec<u32>>>()?;
     let db = &state.db;
     let chair_id = active_user(db, "chair", meta.chair.trim()).await?;
+    for (i, item) in meta.agenda.iter().enumerate() {
+        if let Some(r) = &item.conclusion_request {
+            conclusion_request(db, creator, &chair_id, i, r).await?;
+        }
+    }
     let mut people = BTreeSet::from([chair_id.clone()]);
     for p in &meta.participants {
         people.insert(active_user(db, "participants", p.trim()).await?);
@@ -248,13 +289,15 @@ pub async fn create(
             .map(str::trim)
             .filter(|c| !c.is_empty());
         sqlx::query(&db.sql(
-            "INSERT INTO meeting_items (id, meeting_id, position, title, draft_conclusion) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO meeting_items (id, meeting_id, position, title, draft_conclusion, conclusion_request_id) \
+             VALUES (?, ?, ?, ?, ?, ?)",
         ))
         .bind(&item_id)
         .bind(&id)
         .bind(i as i64)
         .bind(item.title.trim())
         .bind(conclusion)
+        .bind(item.conclusion_request.as_deref())
         .execute(&mut *w.tx)
         .await?;
         for d in &item.documents {
@@ -316,7 +359,8 @@ pub async fn get(db: &Db, id: &str) -> AppResult<Meeting> {
     .map(crate::admin::user_from_row)
     .collect::<AppResult<Vec<User>>>()?;
     let items = sqlx::query(&db.sql(
-        "SELECT id, title, draft_conclusion FROM meeting_items WHERE meeting_id = ? ORDER BY position",
+        "SELECT id, title, draft_conclusion, conclusion_request_id FROM meeting_items WHERE meeting_id = ? \
+         ORDER BY position",
     ))
     .bind(id)
     .fetch_all(db.pool())
@@ -350,6 +394,7 @@ pub async fn get(db: &Db, id: &str) -> AppResult<Meeting> {
                 id: item_id,
                 title: i.try_get(1)?,
                 draft_conclusion: i.try_get(2)?,
+                conclusion_request_id: i.try_get(3)?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -456,16 +501,66 @@ pub async fn document_sha(db: &Db, id: &str, doc: &str) -> AppResult<String> {
     Ok(r.try_get(0)?)
 }
 
+/// The opinion `user_id` recorded with Idempotency-Key `key`, if any; one
+/// in another meeting or on another item is a conflict.
+async fn opinion_by_key<'c, E>(
+    db: &Db,
+    exec: E,
+    seat: &Seat,
+    item_id: &str,
+    key: &str,
+) -> AppResult<Option<Opinion>>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let Some(r) = sqlx::query(&db.sql(
+        "SELECT id, meeting_id, item_id, kind, body, at FROM meeting_opinions \
+         WHERE user_id = ? AND idempotency_key = ?",
+    ))
+    .bind(&seat.user_id)
+    .bind(key)
+    .fetch_optional(exec)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let (meeting, item): (String, String) = (r.try_get(1)?, r.try_get(2)?);
+    if meeting != seat.meeting_id || item != item_id {
+        return Err(AppError::conflict(
+            "this Idempotency-Key was used for another opinion",
+        ));
+    }
+    let kind: String = r.try_get(3)?;
+    Ok(Some(Opinion {
+        id: r.try_get(0)?,
+        item_id: item,
+        kind: OpinionKind::parse(&kind)
+            .ok_or_else(|| AppError::internal(format!("stored opinion kind {kind}")))?,
+        text: r.try_get(4)?,
+        author: Some(seat.user_id.clone()),
+        mine: true,
+        at: r.try_get(5)?,
+    }))
+}
+
 /// Records an opinion on an agenda item of the seat's meeting, with its
-/// audit entry, in one transaction.
+/// audit entry, in one transaction. With an Idempotency-Key (`key`), an
+/// opinion sent again (a tablet's offline queue retrying) is answered with
+/// the one recorded the first time, and `true`.
 pub async fn add_opinion(
     state: &AppState,
     seat: &Seat,
     username: &str,
     item_id: &str,
     op: &NewOpinion,
-) -> AppResult<Opinion> {
+    key: Option<&str>,
+) -> AppResult<(Opinion, bool)> {
     let db = &state.db;
+    if let Some(k) = key
+        && let Some(o) = opinion_by_key(db, db.pool(), seat, item_id, k).await?
+    {
+        return Ok((o, true));
+    }
     sqlx::query(&db.sql("SELECT 1 FROM meeting_items WHERE meeting_id = ? AND id = ?"))
         .bind(&seat.meeting_id)
         .bind(item_id)
@@ -516,6 +611,12 @@ pub async fn add_opinion(
         &detail,
     )
     .await?;
+    // Again under the write lock: two sends of one key at once record one.
+    if let Some(k) = key
+        && let Some(o) = opinion_by_key(db, &mut *w.tx, seat, item_id, k).await?
+    {
+        return Ok((o, true));
+    }
     let seq: i64 =
         sqlx::query(&db.sql("SELECT COUNT(*) FROM meeting_opinions WHERE meeting_id = ?"))
             .bind(&seat.meeting_id)
@@ -523,7 +624,8 @@ pub async fn add_opinion(
             .await?
             .try_get(0)?;
     sqlx::query(&db.sql(
-        "INSERT INTO meeting_opinions (id, meeting_id, item_id, user_id, seq, kind, body, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO meeting_opinions (id, meeting_id, item_id, user_id, seq, kind, body, at, idempotency_key) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ))
     .bind(&id)
     .bind(&seat.meeting_id)
@@ -533,10 +635,11 @@ pub async fn add_opinion(
     .bind(op.kind.as_str())
     .bind(text.as_deref())
     .bind(&now)
+    .bind(key)
     .execute(&mut *w.tx)
     .await?;
     w.tx.commit().await?;
-    Ok(Opinion {
+    let o = Opinion {
         id,
         item_id: item_id.to_string(),
         kind: op.kind,
@@ -544,7 +647,8 @@ pub async fn add_opinion(
         author: Some(seat.user_id.clone()),
         mine: true,
         at: now,
-    })
+    };
+    Ok((o, false))
 }
 
 /// The summary of meeting `id`'s opinions for `reader` (a participant's

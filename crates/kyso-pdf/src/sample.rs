@@ -133,6 +133,22 @@ impl Writer<'_> {
 
 /// Lays out and writes a one-page letter.
 pub fn letter_pdf(l: &Letter) -> Result<GeneratedLetter> {
+    letter_with_annex(l, &[])
+}
+
+/// A page of an annex (phụ lục): a heading and paragraphs.
+#[derive(Debug, Clone)]
+pub struct AnnexPage {
+    /// The heading, centred and bold.
+    pub heading: String,
+    /// The paragraphs, justified left with a first-line indent.
+    pub paragraphs: Vec<String>,
+}
+
+/// [`letter_pdf`] followed by one page per [`AnnexPage`] (numbered at the
+/// foot from 2): meeting documents and reports of several pages. Each must
+/// fit on its page.
+pub fn letter_with_annex(l: &Letter, annex: &[AnnexPage]) -> Result<GeneratedLetter> {
     let mut w = Writer {
         regular: FontSubsetter::new(font::LIBERATION_SERIF_REGULAR)
             .map_err(|e| Error::Appearance(e.to_string()))?,
@@ -221,6 +237,36 @@ pub fn letter_pdf(l: &Letter) -> Result<GeneratedLetter> {
             "the letter does not fit on one page".into(),
         ));
     }
+    let mut contents = vec![std::mem::take(&mut w.ops)];
+    for (n, a) in annex.iter().enumerate() {
+        w.ops.push_str("0 0 0 rg\n");
+        let mut y = H - 70.0;
+        for line in w.wrap(&a.heading, RIGHT - LEFT - 40.0, 14.0, true, 0.0)? {
+            w.centered(&line, LEFT, RIGHT, y, 14.0, true)?;
+            y -= 19.0;
+        }
+        y -= 12.0;
+        for para in &a.paragraphs {
+            for (i, line) in w
+                .wrap(para, RIGHT - LEFT, 13.0, false, 28.0)?
+                .iter()
+                .enumerate()
+            {
+                let x = if i == 0 { LEFT + 28.0 } else { LEFT };
+                w.text(line, x, y, 13.0, false)?;
+                y -= 18.0;
+            }
+            y -= 6.0;
+        }
+        if y < 60.0 {
+            return Err(Error::Appearance(format!(
+                "annex page {} does not fit on one page",
+                n + 1
+            )));
+        }
+        w.centered(&format!("{}", n + 2), LEFT, RIGHT, 30.0, 11.0, false)?;
+        contents.push(std::mem::take(&mut w.ops));
+    }
 
     let mut pdf = NewPdf::new();
     let f1 = crate::appearance::font_objects(
@@ -235,30 +281,35 @@ pub fn letter_pdf(l: &Letter) -> Result<GeneratedLetter> {
             .finish()
             .map_err(|e| Error::Appearance(e.to_string()))?,
     );
-    let content = pdf.add_object(Object::Stream(Stream {
-        dict: Dict::from_pairs([("Filter", Object::name("FlateDecode"))]),
-        data: StreamData::Bytes(deflate(w.ops.as_bytes())),
-    }));
     let pages = pdf.reserve();
-    let page = pdf.add_object(Object::Dict(Dict::from_pairs([
-        ("Type", Object::name("Page")),
-        ("Parent", pages.into()),
-        ("MediaBox", crate::appearance::rect_obj([0.0, 0.0, W, H])),
-        ("Contents", content.into()),
-        (
-            "Resources",
-            Object::Dict(Dict::from_pairs([(
-                "Font",
-                Object::Dict(Dict::from_pairs([("F1", f1.into()), ("F2", f2.into())])),
-            )])),
-        ),
-    ])));
+    let mut kids = Vec::with_capacity(contents.len());
+    for ops in &contents {
+        let content = pdf.add_object(Object::Stream(Stream {
+            dict: Dict::from_pairs([("Filter", Object::name("FlateDecode"))]),
+            data: StreamData::Bytes(deflate(ops.as_bytes())),
+        }));
+        let page = pdf.add_object(Object::Dict(Dict::from_pairs([
+            ("Type", Object::name("Page")),
+            ("Parent", pages.into()),
+            ("MediaBox", crate::appearance::rect_obj([0.0, 0.0, W, H])),
+            ("Contents", content.into()),
+            (
+                "Resources",
+                Object::Dict(Dict::from_pairs([(
+                    "Font",
+                    Object::Dict(Dict::from_pairs([("F1", f1.into()), ("F2", f2.into())])),
+                )])),
+            ),
+        ])));
+        kids.push(page.into());
+    }
+    let count = kids.len() as i64;
     pdf.set(
         pages,
         Object::Dict(Dict::from_pairs([
             ("Type", Object::name("Pages")),
-            ("Kids", Object::Array(vec![page.into()])),
-            ("Count", Object::Int(1)),
+            ("Kids", Object::Array(kids)),
+            ("Count", Object::Int(count)),
         ])),
     );
     let catalog = pdf.add_object(Object::Dict(Dict::from_pairs([
@@ -310,6 +361,35 @@ mod tests {
             x > 250.0 && w > 100.0 && h > 50.0 && y > 40.0 && y + h < H,
             "a usable blank on the right: {:?}",
             g.signature_rect
+        );
+    }
+
+    #[test]
+    fn an_annex_adds_its_pages_after_the_letter() {
+        let annex = [
+            AnnexPage {
+                heading: "PHỤ LỤC I".into(),
+                paragraphs: vec!["Mục tiêu chuyển đổi số năm 2026.".into()],
+            },
+            AnnexPage {
+                heading: "PHỤ LỤC II".into(),
+                paragraphs: vec!["Nguồn vốn thực hiện.".into(); 3],
+            },
+        ];
+        let g = letter_with_annex(&letter(), &annex).expect("lays out");
+        let doc = Document::open(g.pdf).expect("strictly readable");
+        assert_eq!(
+            doc.pages().expect("pages").len(),
+            3,
+            "the letter and two annex pages"
+        );
+        let long = [AnnexPage {
+            heading: "PHỤ LỤC".into(),
+            paragraphs: vec!["Một đoạn văn rất dài. ".repeat(400)],
+        }];
+        assert!(
+            letter_with_annex(&letter(), &long).is_err(),
+            "an annex page that overflows is an error"
         );
     }
 

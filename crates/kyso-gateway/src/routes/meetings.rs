@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
@@ -150,22 +150,48 @@ pub async fn meeting_document(
 
 /// Gives an opinion on an agenda item: agree, disagree (with a text saying
 /// why) or comment (with a text). Recorded and audited; a later agree or
-/// disagree replaces the caller's stance, comments add up.
+/// disagree replaces the caller's stance, comments add up. A tablet that
+/// queues opinions offline sends each with its own `Idempotency-Key`: a
+/// key sent again gets the opinion recorded the first time (200), never a
+/// second one.
 #[utoipa::path(post, path = "/api/v1/device/meetings/{id}/items/{item}/opinions", tag = "device", security(("bearer" = [])),
-    params(("id" = String, Path), ("item" = String, Path, description = "an agenda item of the meeting")),
+    params(("id" = String, Path), ("item" = String, Path, description = "an agenda item of the meeting"),
+        ("Idempotency-Key" = Option<String>, Header, description = "optional, 1 to 128 characters: one key per opinion; \
+         the same key again gets the same opinion")),
     request_body = NewOpinion,
     responses((status = 201, description = "The opinion, as recorded", body = Opinion),
-        (status = 400, description = "No text for disagree or comment, or a text over 4000 characters", body = kyso_api::ErrorBody),
-        (status = 404, description = "No such meeting with the caller among its participants, or no such item in it", body = kyso_api::ErrorBody)))]
+        (status = 200, description = "This Idempotency-Key's opinion, recorded before", body = Opinion),
+        (status = 400, description = "No text for disagree or comment, a text over 4000 characters, or a bad Idempotency-Key", body = kyso_api::ErrorBody),
+        (status = 404, description = "No such meeting with the caller among its participants, or no such item in it", body = kyso_api::ErrorBody),
+        (status = 409, description = "The Idempotency-Key was used for another opinion", body = kyso_api::ErrorBody)))]
 pub async fn give_opinion(
     State(state): State<AppState>,
     caller: Caller,
     PathParam((id, item)): PathParam<(String, String)>,
+    headers: HeaderMap,
     JsonBody(op): JsonBody<NewOpinion>,
 ) -> AppResult<(StatusCode, Json<Opinion>)> {
+    let key = match headers.get("Idempotency-Key") {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .filter(|k| !k.is_empty() && k.len() <= 128)
+                .ok_or_else(|| {
+                    AppError::bad_request(
+                        "the Idempotency-Key must be 1 to 128 visible ASCII characters",
+                    )
+                })?,
+        ),
+    };
     let (s, username) = seat(&state, &caller, &id).await?;
-    let o = meetings::add_opinion(&state, &s, &username, &item, &op).await?;
-    Ok((StatusCode::CREATED, Json(o)))
+    let (o, again) = meetings::add_opinion(&state, &s, &username, &item, &op, key).await?;
+    let status = if again {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(o)))
 }
 
 /// The opinions per agenda item: counts of agree and disagree (each

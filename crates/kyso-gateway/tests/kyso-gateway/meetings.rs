@@ -11,6 +11,7 @@ use axum::http::{Request, StatusCode};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use sqlx::Row;
 use tower::ServiceExt;
 
 use crate::support::*;
@@ -35,6 +36,8 @@ on_both!(
     opinions_are_recorded_audited_and_summed_up,
     presenter_pages_reach_followers_in_order,
     followers_after_a_restart_land_on_the_current_page,
+    opinions_sent_again_are_recorded_once,
+    conclusions_are_requests_the_chair_signs,
 );
 
 /// A valid PDF of `n` pages.
@@ -1129,4 +1132,192 @@ async fn followers_after_a_restart_land_on_the_current_page(backend: Backend) {
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+async fn opinions_sent_again_are_recorded_once(backend: Backend) {
+    let gw = gateway_on(backend).await;
+    let m = the_meeting(&gw).await;
+    let id = m["id"].as_str().expect("id");
+    let (item1, item2) = (
+        m["agenda"][0]["id"].as_str().expect("item"),
+        m["agenda"][1]["id"].as_str().expect("item"),
+    );
+    let (l1, l2) = (login(&gw, "leader1").await, login(&gw, "leader2").await);
+    let send = |token: &str, item: &str, key: &str, body: Value| {
+        let (gw, token, uri, key) = (
+            &gw,
+            token.to_string(),
+            format!("/api/v1/device/meetings/{id}/items/{item}/opinions"),
+            key.to_string(),
+        );
+        async move {
+            let extra: Vec<(&str, &str)> = if key.is_empty() {
+                vec![]
+            } else {
+                vec![("Idempotency-Key", key.as_str())]
+            };
+            call(
+                gw,
+                "POST",
+                &uri,
+                Some(&token),
+                Some("application/json"),
+                body.to_string().into_bytes(),
+                &extra,
+            )
+            .await
+        }
+    };
+    let comment = json!({"kind": "comment", "text": "Đề nghị bổ sung lộ trình."});
+    let first = send(&l2, item1, "tablet-op-1", comment.clone()).await;
+    assert_eq!(
+        first.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+    // The tablet did not hear the answer and sends it again, twice at once.
+    let (a, b) = tokio::join!(
+        send(&l2, item1, "tablet-op-1", comment.clone()),
+        send(&l2, item1, "tablet-op-1", comment.clone())
+    );
+    for again in [a, b] {
+        assert_eq!(again.status, StatusCode::OK, "a replay answers 200");
+        assert_eq!(again.json(), first.json(), "the same opinion");
+    }
+    // Another author may use the same key: keys are per author.
+    let other = send(&l1, item1, "tablet-op-1", json!({"kind": "agree"})).await;
+    assert_eq!(other.status, StatusCode::CREATED);
+    // The key again for another item is a conflict, not a silent answer.
+    let r = send(&l2, item2, "tablet-op-1", comment.clone()).await;
+    assert_error(
+        &r,
+        StatusCode::CONFLICT,
+        "conflict",
+        "key reused for another item",
+    );
+    let r = send(&l2, item1, &"k".repeat(129), comment.clone()).await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "bad_request", "key too long");
+    // Without a key, each send is an opinion.
+    for _ in 0..2 {
+        let r = send(&l2, item2, "", comment.clone()).await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    let rows: i64 = sqlx::query("SELECT COUNT(*) FROM meeting_opinions")
+        .fetch_one(gw.state.db.pool())
+        .await
+        .expect("count")
+        .try_get(0)
+        .expect("int");
+    assert_eq!(
+        rows, 4,
+        "leader2's keyed comment once, leader1's agree, two unkeyed"
+    );
+    assert_eq!(
+        audit_of(&gw, "meeting_opinion").await.len(),
+        4,
+        "audited once each"
+    );
+    let summary = get(
+        &gw,
+        &format!("/api/v1/device/meetings/{id}/summary"),
+        Some(&l2),
+    )
+    .await
+    .json();
+    assert_eq!(summary["items"][0]["comments"], 1);
+    assert_eq!(summary["items"][1]["comments"], 2);
+}
+
+async fn conclusions_are_requests_the_chair_signs(backend: Backend) {
+    let gw = gateway_on(backend).await;
+    let for_chair = submit(&gw, "leader1", &pdf("Thông báo kết luận"), None).await;
+    assert_eq!(for_chair.status, StatusCode::CREATED);
+    let for_chair = for_chair.json()["id"].as_str().expect("id").to_string();
+    let for_other = submit(&gw, "leader2", &pdf("Văn bản khác"), None)
+        .await
+        .json()["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let with = |request: &str| {
+        let mut meta = meeting_meta();
+        meta["agenda"][0]["conclusion_request"] = json!(request);
+        meta
+    };
+    // Not the chair's, or no such request: refused, nothing recorded.
+    for (request, what) in [
+        (for_other.as_str(), "another leader's"),
+        ("no-such-request", "missing"),
+    ] {
+        let r = create_meeting(
+            &gw,
+            &gw.integrator_key.clone(),
+            Some(&with(request)),
+            &meeting_files(),
+        )
+        .await;
+        let msg = assert_error(&r, StatusCode::BAD_REQUEST, "bad_request", what);
+        assert!(msg.contains("agenda[0].conclusion_request"), "{msg}");
+    }
+    // Another document system's request is refused the same way.
+    let other_key = kyso_gateway::admin::create_integrator_key(&gw.state, "test", "Hệ thống khác")
+        .await
+        .expect("key");
+    let r = create_meeting(
+        &gw,
+        &other_key.key,
+        Some(&with(&for_chair)),
+        &meeting_files(),
+    )
+    .await;
+    assert_error(
+        &r,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        "another system's request",
+    );
+    let meetings: i64 = sqlx::query("SELECT COUNT(*) FROM meetings")
+        .fetch_one(gw.state.db.pool())
+        .await
+        .expect("count")
+        .try_get(0)
+        .expect("int");
+    assert_eq!(meetings, 0, "refusals record nothing");
+
+    let r = create_meeting(
+        &gw,
+        &gw.integrator_key.clone(),
+        Some(&with(&for_chair)),
+        &meeting_files(),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let m = r.json();
+    assert_eq!(m["agenda"][0]["conclusion_request_id"], json!(for_chair));
+    assert_eq!(m["agenda"][1]["conclusion_request_id"], Value::Null);
+    // The participant sees it, and it is in the chair's inbox to sign.
+    let l1 = login(&gw, "leader1").await;
+    let seen = get(
+        &gw,
+        &format!("/api/v1/device/meetings/{}", m["id"].as_str().expect("id")),
+        Some(&l1),
+    )
+    .await
+    .json();
+    assert_eq!(seen["agenda"][0]["conclusion_request_id"], json!(for_chair));
+    let inbox = get(&gw, "/api/v1/device/inbox", Some(&l1)).await.json();
+    assert!(
+        inbox
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|r| r["id"] == json!(for_chair)),
+        "the conclusion waits in the chair's inbox: {inbox}"
+    );
 }
