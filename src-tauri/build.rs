@@ -25,6 +25,16 @@ const COMMANDS: &[&str] = &[
     "quiet_hours",
     "set_quiet_hours",
     "remove_key",
+    "meetings",
+    "meeting",
+    "download_meeting",
+    "open_meeting_document",
+    "give_opinion",
+    "present",
+    "delegate_presenter",
+    "follow_meeting",
+    "save_note",
+    "export_notes",
 ];
 
 fn main() {

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use kyso_api::{RequestStatus, SigningRequest};
+use kyso_api::{Meeting, MeetingDocument, RequestStatus, SigningRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -24,6 +24,36 @@ struct Requests {
     fetched_at: Option<String>,
     /// Every request seen, as last seen.
     requests: BTreeMap<String, SigningRequest>,
+    /// The ids of the last meeting list, soonest first.
+    #[serde(default)]
+    meeting_list: Vec<String>,
+    /// When it was fetched.
+    #[serde(default)]
+    meetings_fetched_at: Option<String>,
+    /// Every meeting seen, as last seen: its agenda documents are kept.
+    #[serde(default)]
+    meetings: BTreeMap<String, Meeting>,
+}
+
+impl Requests {
+    /// The documents to keep: the last inbox's and the meetings'.
+    fn keep(&self) -> HashSet<String> {
+        self.inbox
+            .iter()
+            .filter_map(|id| self.requests.get(id))
+            .map(|r| r.document_sha256.to_ascii_lowercase())
+            .chain(self.meeting_documents().map(str::to_ascii_lowercase))
+            .collect()
+    }
+
+    /// The SHA-256 of every agenda document of the meetings kept.
+    fn meeting_documents(&self) -> impl Iterator<Item = &str> {
+        self.meetings
+            .values()
+            .flat_map(|m| m.agenda.iter())
+            .flat_map(|i| i.documents.iter())
+            .map(|d| d.sha256.as_str())
+    }
 }
 
 /// The cache.
@@ -68,16 +98,72 @@ impl Cache {
     /// Remembers the inbox just fetched; documents no pending request needs
     /// any more are deleted.
     pub fn put_inbox(&self, list: &[SigningRequest], fetched_at: &str) -> Result<()> {
-        let keep: HashSet<String> = list.iter().map(|r| r.document_sha256.clone()).collect();
-        self.with(|s| {
+        let keep = self.with(|s| {
             s.inbox = list.iter().map(|r| r.id.clone()).collect();
             s.fetched_at = Some(fetched_at.to_string());
             for r in list {
                 s.requests.insert(r.id.clone(), r.clone());
             }
+            s.keep()
         })?;
         self.prune_documents(&keep);
         Ok(())
+    }
+
+    /// Remembers the meeting list just fetched; meetings no longer in it
+    /// are forgotten, and their documents deleted unless still needed.
+    pub fn put_meetings(&self, list: &[Meeting], fetched_at: &str) -> Result<()> {
+        let keep = self.with(|s| {
+            s.meeting_list = list.iter().map(|m| m.id.clone()).collect();
+            s.meetings_fetched_at = Some(fetched_at.to_string());
+            s.meetings = list.iter().map(|m| (m.id.clone(), m.clone())).collect();
+            s.keep()
+        })?;
+        self.prune_documents(&keep);
+        Ok(())
+    }
+
+    /// The last meeting list and when it was fetched.
+    pub fn meetings(&self) -> Option<(Vec<Meeting>, String)> {
+        self.read(|s| {
+            let at = s.meetings_fetched_at.clone()?;
+            let list = s
+                .meeting_list
+                .iter()
+                .filter_map(|id| s.meetings.get(id).cloned())
+                .collect();
+            Some((list, at))
+        })
+    }
+
+    /// Remembers one meeting as just seen.
+    pub fn put_meeting(&self, m: &Meeting) -> Result<()> {
+        self.with(|s| {
+            s.meetings.insert(m.id.clone(), m.clone());
+        })
+    }
+
+    /// A meeting as last seen.
+    pub fn meeting(&self, id: &str) -> Option<Meeting> {
+        self.read(|s| s.meetings.get(id).cloned())
+    }
+
+    /// An agenda document of a kept meeting, by its id.
+    pub fn meeting_document(&self, document_id: &str) -> Option<(String, MeetingDocument)> {
+        self.read(|s| {
+            s.meetings.values().find_map(|m| {
+                m.agenda
+                    .iter()
+                    .flat_map(|i| i.documents.iter())
+                    .find(|d| d.id == document_id)
+                    .map(|d| (m.id.clone(), d.clone()))
+            })
+        })
+    }
+
+    /// Whether the document with this SHA-256 is in the cache (not read).
+    pub fn has_document(&self, sha256: &str) -> bool {
+        doc_name(sha256).is_some_and(|n| self.dir.join(n).is_file())
     }
 
     /// The last inbox (still pending as far as the app knows) and when it

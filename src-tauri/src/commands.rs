@@ -4,7 +4,7 @@
 //! render happens in Rust. Errors are [`crate::IpcError`]: `{ code, message }`.
 //! All are `async`, so none runs on the main (UI) thread.
 
-use kyso_api::{QuietHours, SigningRequest, User};
+use kyso_api::{Meeting, OpinionKind, PresenterState, PresenterUpdate, QuietHours, SigningRequest, User};
 use kyso_client::Secret;
 use tauri::{AppHandle, Runtime, State, command};
 
@@ -12,11 +12,12 @@ use crate::error::Result;
 use crate::model::{
     AppState, DeviceInfo, DocumentInfo, Inbox, QueueStatus, ServerInfo, SignResult,
 };
+use crate::meetings::{MeetingList, MeetingView, Note, OpinionResult};
 use crate::state::Kyso;
 
 /// Every command, as invoked (the contract test checks this list against
 /// build.rs, the capabilities and ui/src/ipc.ts).
-pub const COMMANDS: [&str; 18] = [
+pub const COMMANDS: [&str; 28] = [
     "app_state",
     "configure_server",
     "login",
@@ -35,6 +36,16 @@ pub const COMMANDS: [&str; 18] = [
     "quiet_hours",
     "set_quiet_hours",
     "remove_key",
+    "meetings",
+    "meeting",
+    "download_meeting",
+    "open_meeting_document",
+    "give_opinion",
+    "present",
+    "delegate_presenter",
+    "follow_meeting",
+    "save_note",
+    "export_notes",
 ];
 
 /// Everything the UI needs at start (no network).
@@ -194,4 +205,118 @@ pub async fn set_quiet_hours<R: Runtime>(
 #[command]
 pub async fn remove_key<R: Runtime>(app: AppHandle<R>, kyso: State<'_, Kyso>) -> Result<()> {
     kyso.remove_key(&app).await
+}
+
+/// This leader's meetings (offline: the last list).
+#[command]
+pub async fn meetings<R: Runtime>(app: AppHandle<R>, kyso: State<'_, Kyso>) -> Result<MeetingList> {
+    kyso.meetings(&app).await
+}
+
+/// One meeting with its opinions, downloads, queued opinions and notes.
+#[command]
+pub async fn meeting<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    id: String,
+) -> Result<MeetingView> {
+    kyso.meeting(&app, &id).await
+}
+
+/// Every agenda document onto the device; emits `meeting-download`.
+#[command]
+pub async fn download_meeting<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    id: String,
+) -> Result<Vec<String>> {
+    kyso.download_meeting(&app, &id).await
+}
+
+/// Opens an agenda document (cache, else downloaded) for `render_page`.
+#[command]
+pub async fn open_meeting_document<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    meeting: String,
+    document: String,
+) -> Result<DocumentInfo> {
+    kyso.open_meeting_document(&app, &meeting, &document)
+        .await
+}
+
+/// An opinion on an agenda item: sent, or queued offline (sent once).
+#[command]
+pub async fn give_opinion<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    meeting: String,
+    item: String,
+    kind: OpinionKind,
+    text: Option<String>,
+) -> Result<OpinionResult> {
+    kyso.give_opinion(&app, &meeting, &item, kind, text)
+        .await
+}
+
+/// Shows a document page to the followers (the chair or the delegate).
+#[command]
+pub async fn present<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    meeting: String,
+    document: String,
+    page: u32,
+    zoom: f64,
+) -> Result<PresenterState> {
+    let update = PresenterUpdate {
+        document_id: document,
+        page,
+        zoom,
+    };
+    kyso.present(&app, &meeting, update).await
+}
+
+/// The chair lets a participant present (`null`: the chair alone again).
+#[command]
+pub async fn delegate_presenter<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    meeting: String,
+    user: Option<String>,
+) -> Result<Meeting> {
+    kyso.delegate_presenter(&app, &meeting, user.as_deref())
+        .await
+}
+
+/// Follows a meeting's presenter (`presenter` events); `null` stops.
+#[command]
+pub async fn follow_meeting<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    meeting: Option<String>,
+) -> Result<()> {
+    kyso.follow_meeting(&app, meeting.as_deref())
+}
+
+/// Sets (empty: removes) the private note on a page; the meeting's notes.
+#[command]
+pub async fn save_note(
+    kyso: State<'_, Kyso>,
+    meeting: String,
+    document: String,
+    page: u32,
+    text: String,
+) -> Result<Vec<Note>> {
+    kyso.save_note(&meeting, &document, page, &text)
+}
+
+/// Writes the meeting's notes to a text file; its path.
+#[command]
+pub async fn export_notes<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    meeting: String,
+) -> Result<String> {
+    kyso.export_notes(&app, &meeting).await
 }

@@ -7,32 +7,23 @@ use tracing::{Instrument, info_span};
 
 use crate::error::{AppCode, IpcError, Result};
 use crate::model::{self, DocumentInfo, Inbox};
-use crate::state::Kyso;
+use crate::state::{Kyso, or_cached};
 
 impl Kyso {
     /// `inbox`: pending requests; offline, the last list.
     pub async fn inbox<R: Runtime>(&self, app: &AppHandle<R>) -> Result<Inbox> {
         let client = self.client()?;
-        match self.seen(app, client.inbox().await, true) {
-            Ok(requests) => {
-                let fetched_at = model::now_rfc3339();
-                self.cache.put_inbox(&requests, &fetched_at)?;
-                Ok(Inbox {
-                    requests,
-                    fetched_at,
-                    from_cache: false,
-                })
-            }
-            Err(e) if e.is_offline() => match self.cache.inbox() {
-                Some((requests, fetched_at)) => Ok(Inbox {
-                    requests,
-                    fetched_at,
-                    from_cache: true,
-                }),
-                None => Err(e),
-            },
-            Err(e) => Err(e),
-        }
+        let fresh = self.seen(app, client.inbox().await, true).and_then(|requests| {
+            let fetched_at = model::now_rfc3339();
+            self.cache.put_inbox(&requests, &fetched_at)?;
+            Ok((requests, fetched_at))
+        });
+        let ((requests, fetched_at), from_cache) = or_cached(fresh, || self.cache.inbox())?;
+        Ok(Inbox {
+            requests,
+            fetched_at,
+            from_cache,
+        })
     }
 
     /// `request`: one request, fresh from the gateway.
@@ -142,13 +133,12 @@ impl Kyso {
         width: u32,
     ) -> Result<Vec<u8>> {
         crate::render::check_width(width)?;
-        let request = self.cache.request(id).ok_or_else(|| {
+        let sha = self.opened_sha(id).ok_or_else(|| {
             IpcError::app(
                 AppCode::BadDocument,
                 "the document is not open; open it first",
             )
         })?;
-        let sha = request.document_sha256;
         let app2 = app.clone();
         let span = tracing::Span::current();
         tauri::async_runtime::spawn_blocking(move || {

@@ -21,6 +21,7 @@ pub mod commands;
 pub mod error;
 pub mod keystore;
 pub mod links;
+pub mod meetings;
 pub mod model;
 pub mod notify;
 pub mod push;
@@ -53,6 +54,9 @@ pub struct Options {
     /// Where libpdfium is, when not next to the executable nor named by
     /// `$KYSO_PDFIUM_DIR` (see [`render`]).
     pub pdfium_dir: Option<PathBuf>,
+    /// Where `export_notes` writes; default: the downloads folder (the
+    /// documents folder where there is none).
+    pub export_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -61,21 +65,24 @@ impl Default for Options {
             data_dir: None,
             os_keyring: true,
             pdfium_dir: None,
+            export_dir: None,
         }
     }
 }
 
 impl Options {
-    /// Options with the state in `dir`.
+    /// Options with the state in `dir` (and exports in `dir/exports`).
     pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
+        let dir = dir.into();
         Self {
-            data_dir: Some(dir.into()),
+            export_dir: Some(dir.join("exports")),
+            data_dir: Some(dir),
             ..Self::default()
         }
     }
 }
 
-/// The app on `builder`: the keystore and deep-link plugins, the eighteen
+/// The app on `builder`: the keystore and deep-link plugins, the twenty-eight
 /// commands, and a setup that opens the state, follows the deep links and
 /// starts the background task.
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> tauri::Builder<R> {
@@ -108,6 +115,16 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
             commands::quiet_hours,
             commands::set_quiet_hours,
             commands::remove_key,
+            commands::meetings,
+            commands::meeting,
+            commands::download_meeting,
+            commands::open_meeting_document,
+            commands::give_opinion,
+            commands::present,
+            commands::delegate_presenter,
+            commands::follow_meeting,
+            commands::save_note,
+            commands::export_notes,
         ])
         .setup(move |app| {
             let kyso = Kyso::open(app.handle(), options.clone())?;

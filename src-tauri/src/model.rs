@@ -317,8 +317,20 @@ pub mod event {
     pub const OPEN_REQUEST: &str = "open-request";
     /// A `sign` call moved on ([`super::SignProgress`]).
     pub const SIGN_PROGRESS: &str = "sign-progress";
+    /// The presenter of the meeting followed showed a page
+    /// (kyso-api's `PresenterState`).
+    pub const PRESENTER: &str = "presenter";
+    /// `download_meeting` moved on ([`crate::meetings::DownloadProgress`]).
+    pub const MEETING_DOWNLOAD: &str = "meeting-download";
     /// Every event.
-    pub const ALL: [&str; 4] = [REQUEST_CHANGED, QUEUE_CHANGED, OPEN_REQUEST, SIGN_PROGRESS];
+    pub const ALL: [&str; 6] = [
+        REQUEST_CHANGED,
+        QUEUE_CHANGED,
+        OPEN_REQUEST,
+        SIGN_PROGRESS,
+        PRESENTER,
+        MEETING_DOWNLOAD,
+    ];
 }
 
 /// RFC 3339 of now, UTC, seconds.

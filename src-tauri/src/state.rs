@@ -99,6 +99,10 @@ pub struct Kyso {
     pub opens: crate::links::Opens,
     /// Requests already announced by a notification.
     pub notified: crate::notify::Notified,
+    /// Notes and queued opinions of meetings, per user.
+    pub notebook: crate::meetings::Notebook,
+    /// The presenter followed now, if any.
+    pub following: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
     settings: Mutex<Settings>,
     session: Mutex<Option<(Session, Client)>>,
     generation: AtomicU64,
@@ -127,6 +131,7 @@ impl Kyso {
         let store = Store::new(&dir);
         let queue = tauri::async_runtime::block_on(Queue::open(&dir.join("queue.sqlite")))?;
         let vault = crate::vault::Vault::open(&dir, options.os_keyring)?;
+        let notebook = crate::meetings::Notebook::new(dir.join("meetings"), vault.clone());
         let cache = Cache::open(dir.join("cache"), vault);
         let settings: Settings = std::fs::read(dir.join(SETTINGS))
             .ok()
@@ -169,6 +174,8 @@ impl Kyso {
             wake: Default::default(),
             opens: Default::default(),
             notified: Default::default(),
+            notebook,
+            following: Mutex::new(None),
             settings: Mutex::new(settings),
             session: Mutex::new(session),
             generation: AtomicU64::new(0),
@@ -240,6 +247,9 @@ impl Kyso {
 
     /// Ends the session locally (logout, expiry, a 401, another gateway).
     pub fn drop_session(&self) {
+        if let Some(h) = lock(&self.following).take() {
+            h.abort();
+        }
         let had = lock(&self.session).take().is_some();
         self.forget_session();
         if had {
@@ -423,6 +433,16 @@ impl Kyso {
 }
 
 /// Tells the web view the queue now (`queue-changed`), from a task.
+/// A gateway answer, else, when the gateway could not be reached, what
+/// `cached` kept from the last time; `true` when it is the kept one.
+pub fn or_cached<T>(r: Result<T>, cached: impl FnOnce() -> Option<T>) -> Result<(T, bool)> {
+    match r {
+        Ok(v) => Ok((v, false)),
+        Err(e) if e.is_offline() => cached().map(|v| (v, true)).ok_or(e),
+        Err(e) => Err(e),
+    }
+}
+
 pub fn emit_queue<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {

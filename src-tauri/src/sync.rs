@@ -7,6 +7,8 @@
 //! * when the gateway becomes reachable (the event stream connects, or any
 //!   command gets an answer after a failure), the upload queue is flushed;
 //!   while connected, uploads still waiting are retried every 30 seconds;
+//! * opinions cast in a meeting while offline are sent the same way
+//!   ([`crate::meetings`]);
 //! * every change of the queue or the connection is a `queue-changed`;
 //! * a request new to the leader becomes a notification ([`crate::notify`]).
 //!
@@ -120,6 +122,8 @@ async fn run<R: Runtime>(app: AppHandle<R>) {
         if kyso.has_waiting().await {
             let _ = kyso.flush(&app).await;
         }
+        // Opinions cast in a meeting while offline.
+        let _ = kyso.send_opinions(&app).await;
         let mut retry = tokio::time::interval(RETRY);
         retry.tick().await;
         loop {
@@ -144,11 +148,13 @@ async fn run<R: Runtime>(app: AppHandle<R>) {
                     if kyso.has_waiting().await {
                         let _ = kyso.flush(&app).await;
                     }
+                    let _ = kyso.send_opinions(&app).await;
                 }
                 _ = retry.tick() => {
                     if kyso.has_waiting().await {
                         let _ = kyso.flush(&app).await;
                     }
+                    let _ = kyso.send_opinions(&app).await;
                 }
             }
         }

@@ -47,6 +47,7 @@ pub enum KeyLocation {
 }
 
 /// The install's cache key.
+#[derive(Clone)]
 pub struct Vault {
     cipher: Aes256Gcm,
     location: KeyLocation,

@@ -459,6 +459,95 @@ async function bench(s, gw, base) {
 }
 
 // ------------------------------------------------------------ checks
+/** Follows a meeting's presenter as a second participant would (the SSE
+ * channel, parsed here): the states received, each with the time it came. */
+async function scriptedFollower(gw, username, meetingId) {
+  const login = await fetch(`${gw.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD })
+  })
+  check(login.ok, `${username} could not log in: HTTP ${login.status}`)
+  const { token } = await login.json()
+  const abort = new AbortController()
+  const res = await fetch(`${gw.url}/api/v1/device/meetings/${encodeURIComponent(meetingId)}/events`, {
+    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    signal: abort.signal
+  })
+  check(res.ok, `the presenter channel answered HTTP ${res.status}`)
+  const seen = []
+  ;(async () => {
+    const decoder = new TextDecoder()
+    let buf = ''
+    try {
+      for await (const chunk of res.body) {
+        buf += decoder.decode(chunk, { stream: true })
+        let i
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const event = buf.slice(0, i)
+          buf = buf.slice(i + 2)
+          const data = event
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trim())
+            .join('\n')
+          if (data) seen.push({ state: JSON.parse(data), at: performance.now() })
+        }
+      }
+    } catch {
+      // Aborted at the end.
+    }
+  })()
+  return { token, seen, stop: () => abort.abort() }
+}
+
+/** The meeting on the chair's desktop (the app as leader1): the demo's
+ * meeting opens, the chair presents, and a scripted participant (leader2,
+ * on the presenter channel) receives each page the app turns; the time
+ * from the click to its arrival is printed. */
+async function meeting(s, gw) {
+  const login = await fetch(`${gw.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'leader2', password: PASSWORD })
+  })
+  const { token } = await login.json()
+  const list = await (
+    await fetch(`${gw.url}/api/v1/device/meetings`, { headers: { authorization: `Bearer ${token}` } })
+  ).json()
+  const m = list.find((x) => x.external_id === 'DEMO-HOP-1')
+  check(m, `the demo meeting is not among leader2's meetings: ${JSON.stringify(list.map((x) => x.title))}`)
+  const follower = await scriptedFollower(gw, 'leader2', m.id)
+  await s.click('a[href="#/meetings"]')
+  await s.click(`[data-meeting-id="${m.id}"] a`)
+  await expect(s, '.meeting-page img', 'the first agenda document rendered', 30000)
+  await shot(s, 'meeting')
+  const pageArrives = (page, after) =>
+    until(`page ${page} at the scripted participant`, () =>
+      follower.seen.find((e) => e.at >= after && e.state.page === page && e.state.document_id === m.agenda[0].documents[0].id)
+    , { timeout: 30000, every: 5 })
+  let t0 = performance.now()
+  await s.click('[data-testid=start-present]')
+  await pageArrives(1, t0)
+  const latencies = []
+  const pages = m.agenda[0].documents[0].pages
+  for (let page = 2; page <= pages; page++) {
+    t0 = performance.now()
+    await s.click('button[aria-label="Trang sau"]')
+    const e = await pageArrives(page, t0)
+    latencies.push(e.at - t0)
+  }
+  await shot(s, 'meeting-presenting')
+  follower.stop()
+  const sorted = [...latencies].sort((a, b) => a - b)
+  log(
+    `meeting: ${latencies.length} page turns clicked in the app reached the scripted participant; ` +
+      `click → SSE event: median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms, ` +
+      `max ${sorted[sorted.length - 1].toFixed(0)} ms (WebDriver click included)`
+  )
+  await s.click('a[href="#/inbox"]')
+}
+
 function run(cmd, args, what) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: DIR })
   if (r.status !== 0) fail(`${what} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
@@ -673,6 +762,7 @@ async function main() {
   await s.gone('[data-testid=queue-pill]', { timeout: 60000 })
   await shot(s, 'back-online')
   await gatewaySigned(gw, qId)
+  await meeting(s, gw)
   // Signing, declining and the demo drafts of the inbox made none.
   const all = notifications()
   check(

@@ -18,7 +18,13 @@ import { preview } from 'vite'
 const ui = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const out = resolve(process.argv[2] ?? resolve(ui, '../docs/screenshots'))
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
-const SIZES = { phone: { width: 390, height: 844 }, tablet: { width: 1024, height: 768 } }
+const SIZES = {
+  phone: { width: 390, height: 844 },
+  tablet: { width: 1024, height: 768 },
+  // Large tablets in landscape: the meeting screens only.
+  'tablet-large': { width: 1366, height: 1024 }
+}
+const ONLY_MEETINGS = new Set(['tablet-large'])
 
 if (!existsSync(resolve(ui, 'dist-e2e/index.html'))) {
   console.error('dist-e2e is missing: run `npm run build:e2e` (or `npm run screenshots`)')
@@ -215,6 +221,35 @@ const screens = {
     await shot(page, '25-desktop-enroll-software-key', size)
     await ctx.close()
   },
+  async meetings(size) {
+    const { page, ctx } = await open(size, { hash: '#/meetings' })
+    await page.locator('.meeting-card').first().waitFor()
+    await shot(page, '27-meetings', size)
+    await ctx.close()
+  },
+  async 'meeting-follow'(size) {
+    const { page, ctx } = await open(size, { hash: '#/meetings/m-thuongky' })
+    await page.locator('.meeting-page img').waitFor()
+    await mock(page, 'presenterShows', 'm-thuongky', 'md-baocao', 2, 1)
+    await page.getByText('Đang theo Trần Quốc Bảo — trang 2').waitFor()
+    await page.locator('.meeting-page[data-page="2"] img').waitFor()
+    await shot(page, '28-meeting-follow', size)
+    await ctx.close()
+  },
+  async 'meeting-present'(size) {
+    const { page, ctx } = await open(size, { hash: '#/meetings/m-cds' })
+    await page.locator('.meeting-page img').waitFor()
+    await page.getByTestId('start-present').click()
+    await page.getByText('Bạn đang trình bày').waitFor()
+    await page.getByRole('button', { name: 'Trang sau' }).click()
+    await page.locator('.meeting-page[data-page="2"] img').waitFor()
+    await page.getByText('Ghi chú riêng — trang 2').click()
+    await page.getByTestId('note-text').fill('Hỏi Sở KH&CN về biên chế của Trung tâm.')
+    await page.getByRole('button', { name: 'Góp ý' }).click()
+    await page.getByPlaceholder('Nội dung góp ý').fill('Đề nghị làm rõ nguồn kinh phí năm đầu.')
+    await shot(page, '29-meeting-present', size)
+    await ctx.close()
+  },
   async quiet(size) {
     const { page, ctx } = await open(size, { hash: '#/settings' })
     const group = page.locator('section.quiet')
@@ -231,6 +266,7 @@ const only = process.env.SCREENS ? process.env.SCREENS.split(',') : Object.keys(
 try {
   for (const size of Object.keys(SIZES)) {
     for (const name of only) {
+      if (ONLY_MEETINGS.has(size) && !name.startsWith('meeting')) continue
       try {
         await screens[name](size)
       } catch (e) {

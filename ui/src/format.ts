@@ -13,6 +13,8 @@ export interface VnParts {
   day: number
   hour: number
   minute: number
+  /** 0 = Sunday … 6 = Saturday. */
+  weekday: number
 }
 
 /** The wall-clock parts of an instant in +07:00, or null for an unreadable date. */
@@ -25,7 +27,8 @@ export function vnParts(iso: string | Date): VnParts | null {
     month: d.getUTCMonth() + 1,
     day: d.getUTCDate(),
     hour: d.getUTCHours(),
-    minute: d.getUTCMinutes()
+    minute: d.getUTCMinutes(),
+    weekday: d.getUTCDay()
   }
 }
 
@@ -75,6 +78,20 @@ export function formatLongDate(iso: string | Date, lang: Language = 'vi'): strin
   const day = p.day < 10 ? two(p.day) : String(p.day)
   const month = p.month <= 2 ? two(p.month) : String(p.month)
   return `ngày ${day} tháng ${month} năm ${p.year}`
+}
+
+const VI_WEEKDAYS = ['Chủ nhật', 'Thứ Hai', 'Thứ Ba', 'Thứ Tư', 'Thứ Năm', 'Thứ Sáu', 'Thứ Bảy']
+const EN_WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+
+/** A meeting's time: `Thứ Hai, 02/03/2026, 08:00–17:30` (the end's date
+ * too when it is another day). */
+export function formatMeetingTime(starts: string, ends: string, lang: Language = 'vi'): string {
+  const a = vnParts(starts)
+  const b = vnParts(ends)
+  if (!a || !b) return '—'
+  const day = `${(lang === 'en' ? EN_WEEKDAYS : VI_WEEKDAYS)[a.weekday]}, ${formatDate(starts)}`
+  const sameDay = a.year === b.year && a.month === b.month && a.day === b.day
+  return `${day}, ${formatTime(starts)}–${sameDay ? formatTime(ends) : formatDateTime(ends)}`
 }
 
 /** Bytes for people: `1,2 MB` (vi) / `1.2 MB` (en). */

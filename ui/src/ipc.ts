@@ -477,6 +477,181 @@ export const setQuietHours = (start: string | null, end: string | null) =>
 export const removeKey = () => call<null>('remove_key')
 
 // ---------------------------------------------------------------------------
+// Meetings (crates/kyso-api/src/meeting.rs, src-tauri/src/meetings.rs).
+
+/** kyso_api::MeetingDocument */
+export interface MeetingDocument {
+  id: string
+  title: string
+  pages: number
+  sha256: string
+  size: number
+}
+
+/** kyso_api::AgendaItem */
+export interface AgendaItem {
+  id: string
+  title: string
+  documents: MeetingDocument[]
+  draft_conclusion: string | null
+  /** The signing request of the conclusion the chair signs, if any. */
+  conclusion_request_id: string | null
+}
+
+/** kyso_api::Meeting */
+export interface Meeting {
+  id: string
+  title: string
+  /** ISO 8601 in Vietnam time. */
+  starts_at: string
+  ends_at: string
+  place: string
+  chair_id: string
+  /** Who may present besides the chair (the chair when nobody is delegated). */
+  presenter_id: string
+  participants: User[]
+  agenda: AgendaItem[]
+  external_id: string | null
+  created_at: string
+}
+
+/** kyso_api::OpinionKind */
+export type OpinionKind = 'agree' | 'disagree' | 'comment'
+export const OPINION_KINDS: readonly OpinionKind[] = ['agree', 'disagree', 'comment']
+
+/** kyso_api::Opinion */
+export interface Opinion {
+  id: string
+  item_id: string
+  kind: OpinionKind
+  text: string | null
+  /** User id; null where names are not shown to the reader. */
+  author: string | null
+  mine: boolean
+  at: string
+}
+
+/** kyso_api::ItemSummary */
+export interface ItemSummary {
+  item_id: string
+  agree: number
+  disagree: number
+  comments: number
+  opinions: Opinion[]
+  my_stance: OpinionKind | null
+}
+
+/** kyso_api::MeetingSummary */
+export interface MeetingSummary {
+  meeting_id: string
+  names_visible: boolean
+  items: ItemSummary[]
+}
+
+/** kyso_api::PresenterState: the `presenter` event. */
+export interface PresenterState {
+  meeting_id: string
+  document_id: string
+  page: number
+  zoom: number
+  presenter: string
+  /** Grows by one with each change; older states are ignored. */
+  seq: number
+  at: string
+}
+
+/** An opinion cast here, waiting for the gateway (sent once when it answers). */
+export interface QueuedOpinion {
+  key: string
+  meeting_id: string
+  item_id: string
+  kind: OpinionKind
+  text: string | null
+  at: string
+}
+
+/** A private note on a page: kept only on this device, encrypted. */
+export interface Note {
+  meeting_id: string
+  document_id: string
+  page: number
+  text: string
+  updated_at: string
+}
+
+/** `meetings` answer. */
+export interface MeetingList {
+  meetings: Meeting[]
+  fetched_at: string
+  from_cache: boolean
+}
+
+/** `meeting` answer: what the meeting screen shows. */
+export interface MeetingView {
+  meeting: Meeting
+  /** null offline. */
+  summary: MeetingSummary | null
+  /** Agenda documents already on this device (ids). */
+  downloaded: string[]
+  queued: QueuedOpinion[]
+  notes: Note[]
+  from_cache: boolean
+}
+
+/** `give_opinion` answer. */
+export interface OpinionResult {
+  opinion: Opinion | null
+  /** True when it waits on the device (offline). */
+  queued: boolean
+}
+
+/** `meeting-download` payload. */
+export interface DownloadProgress {
+  meeting_id: string
+  done: number
+  total: number
+}
+
+/** This leader's meetings, soonest first (offline: the last list). */
+export const meetings = () => call<MeetingList>('meetings')
+
+/** A meeting with its opinions, downloads, queued opinions and notes.
+ * Errors: not_found, offline (and nothing kept). */
+export const meeting = (id: string) => call<MeetingView>('meeting', { id })
+
+/** Every agenda document onto the device (emits `meeting-download`); the ids. */
+export const downloadMeeting = (id: string) => call<string[]>('download_meeting', { id })
+
+/** Opens an agenda document for `renderPage` (under the document's id).
+ * Errors: invalidArgument, documentMismatch, badDocument, offline. */
+export const openMeetingDocument = (meeting: string, document: string) =>
+  call<DocumentInfo>('open_meeting_document', { meeting, document })
+
+/** An opinion on an agenda item; offline it is queued and sent once later.
+ * Errors: invalidArgument (disagree or comment without text), bad_request, not_found. */
+export const giveOpinion = (meeting: string, item: string, kind: OpinionKind, text: string | null) =>
+  call<OpinionResult>('give_opinion', { meeting, item, kind, text })
+
+/** Shows a page to the followers. Errors: forbidden (not the presenter), offline. */
+export const present = (meeting: string, document: string, page: number, zoom: number) =>
+  call<PresenterState>('present', { meeting, document, page, zoom })
+
+/** The chair lets participant `user` present (null: the chair alone); the meeting now.
+ * Errors: forbidden (not the chair), bad_request, offline. */
+export const delegatePresenter = (meeting: string, user: string | null) =>
+  call<Meeting>('delegate_presenter', { meeting, user })
+
+/** Follows a meeting's presenter (`presenter` events); null stops. */
+export const followMeeting = (meeting: string | null) => call<null>('follow_meeting', { meeting })
+
+/** Sets the private note on a page (empty removes it); the meeting's notes. */
+export const saveNote = (meeting: string, document: string, page: number, text: string) =>
+  call<Note[]>('save_note', { meeting, document, page, text })
+
+/** Writes the meeting's notes to a text file; its path. Errors: invalidArgument (no notes). */
+export const exportNotes = (meeting: string) => call<string>('export_notes', { meeting })
+
+// ---------------------------------------------------------------------------
 // Events (Rust → web view).
 
 export interface EventMap {
@@ -488,9 +663,20 @@ export interface EventMap {
   'open-request': OpenRequest
   /** A `sign` call moved on. */
   'sign-progress': SignProgress
+  /** The presenter of the meeting followed showed a page. */
+  presenter: PresenterState
+  /** `download_meeting` moved on. */
+  'meeting-download': DownloadProgress
 }
 
-export const EVENTS = ['request-changed', 'queue-changed', 'open-request', 'sign-progress'] as const
+export const EVENTS = [
+  'request-changed',
+  'queue-changed',
+  'open-request',
+  'sign-progress',
+  'presenter',
+  'meeting-download'
+] as const
 export type EventName = keyof EventMap
 
 /** Listens to one of the app's events; resolves to the unlisten function. */

@@ -16,6 +16,7 @@ export type Route =
   | { name: 'history'; id?: string }
   | { name: 'batch' }
   | { name: 'settings' }
+  | { name: 'meetings'; id?: string }
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent)
@@ -26,6 +27,8 @@ export function parseHash(hash: string): Route {
       return { name: 'batch' }
     case 'settings':
       return { name: 'settings' }
+    case 'meetings':
+      return parts[1] ? { name: 'meetings', id: parts[1] } : { name: 'meetings' }
     case 'inbox':
     case 'request':
       return parts[1] ? { name: 'inbox', id: parts[1] } : { name: 'inbox' }
@@ -38,6 +41,7 @@ export function routeHash(r: Route): string {
   switch (r.name) {
     case 'inbox':
     case 'history':
+    case 'meetings':
       return r.id ? `#/${r.name}/${encodeURIComponent(r.id)}` : `#/${r.name}`
     default:
       return `#/${r.name}`

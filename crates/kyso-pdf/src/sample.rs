@@ -97,6 +97,24 @@ impl Writer<'_> {
     }
 
     /// Wraps `text` to `width`; returns the lines.
+    /// Body paragraphs from `y` down (13 pt, first lines indented), with
+    /// `gap` after each; the `y` below them.
+    fn paragraphs(&mut self, paras: &[String], mut y: f64, gap: f64) -> Result<f64> {
+        for para in paras {
+            for (i, line) in self
+                .wrap(para, RIGHT - LEFT, 13.0, false, 28.0)?
+                .iter()
+                .enumerate()
+            {
+                let x = if i == 0 { LEFT + 28.0 } else { LEFT };
+                self.text(line, x, y, 13.0, false)?;
+                y -= 18.0;
+            }
+            y -= gap;
+        }
+        Ok(y)
+    }
+
     fn wrap(
         &self,
         text: &str,
@@ -207,18 +225,7 @@ pub fn letter_with_annex(l: &Letter, annex: &[AnnexPage]) -> Result<GeneratedLet
         y -= 17.0;
     }
     y -= 14.0;
-    for para in &l.body {
-        for (i, line) in w
-            .wrap(para, RIGHT - LEFT, 13.0, false, 28.0)?
-            .iter()
-            .enumerate()
-        {
-            let x = if i == 0 { LEFT + 28.0 } else { LEFT };
-            w.text(line, x, y, 13.0, false)?;
-            y -= 18.0;
-        }
-        y -= 4.0;
-    }
+    y = w.paragraphs(&l.body, y, 4.0)?;
     // Signer block (right) and recipients (left).
     y -= 16.0;
     let sig_top = y;
@@ -246,18 +253,7 @@ pub fn letter_with_annex(l: &Letter, annex: &[AnnexPage]) -> Result<GeneratedLet
             y -= 19.0;
         }
         y -= 12.0;
-        for para in &a.paragraphs {
-            for (i, line) in w
-                .wrap(para, RIGHT - LEFT, 13.0, false, 28.0)?
-                .iter()
-                .enumerate()
-            {
-                let x = if i == 0 { LEFT + 28.0 } else { LEFT };
-                w.text(line, x, y, 13.0, false)?;
-                y -= 18.0;
-            }
-            y -= 6.0;
-        }
+        y = w.paragraphs(&a.paragraphs, y, 6.0)?;
         if y < 60.0 {
             return Err(Error::Appearance(format!(
                 "annex page {} does not fit on one page",

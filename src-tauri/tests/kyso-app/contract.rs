@@ -15,7 +15,7 @@ const DESKTOP: &str = include_str!("../../capabilities/desktop.json");
 const MOBILE: &str = include_str!("../../capabilities/mobile.json");
 
 /// The arguments of each command, as the Rust commands take them.
-const ARGS: [(&str, &[&str]); 18] = [
+const ARGS: [(&str, &[&str]); 28] = [
     ("app_state", &[]),
     ("configure_server", &["url", "pin"]),
     ("login", &["username", "password"]),
@@ -34,6 +34,16 @@ const ARGS: [(&str, &[&str]); 18] = [
     ("quiet_hours", &[]),
     ("set_quiet_hours", &["start", "end"]),
     ("remove_key", &[]),
+    ("meetings", &[]),
+    ("meeting", &["id"]),
+    ("download_meeting", &["id"]),
+    ("open_meeting_document", &["meeting", "document"]),
+    ("give_opinion", &["meeting", "item", "kind", "text"]),
+    ("present", &["meeting", "document", "page", "zoom"]),
+    ("delegate_presenter", &["meeting", "user"]),
+    ("follow_meeting", &["meeting"]),
+    ("save_note", &["meeting", "document", "page", "text"]),
+    ("export_notes", &["meeting"]),
 ];
 
 fn set<'a>(v: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {

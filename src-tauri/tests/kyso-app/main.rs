@@ -2,12 +2,14 @@
 //! app's real capabilities (`kyso_app::context()`): the leader's whole day
 //! (`flow`), the error codes that cross IPC (`errors`), the contract
 //! with ui/src/ipc.ts, build.rs and the capabilities (`contract`),
-//! `kyso://request/<id>` links (`links`) and quiet hours (`quiet`).
+//! `kyso://request/<id>` links (`links`), quiet hours (`quiet`) and a
+//! meeting on two tablets (`meetings`).
 
 mod contract;
 mod errors;
 mod flow;
 mod links;
+mod meetings;
 mod quiet;
 mod support;
 mod tls;

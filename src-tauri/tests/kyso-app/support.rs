@@ -55,6 +55,9 @@ impl Gateway {
                 kyso_gateway::demo::seed(&state, PASSWORD)
                     .await
                     .expect("demo province");
+                kyso_gateway::demo::seed_meeting(&state)
+                    .await
+                    .expect("demo meeting");
                 let opts = kyso_gateway::ServeOptions {
                     data_dir: data,
                     listen: ([127, 0, 0, 1], port).into(),

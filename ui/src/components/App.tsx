@@ -32,6 +32,8 @@ import { FirstRun } from './FirstRun'
 import { History } from './History'
 import { Icon, type IconName } from './icons'
 import { Inbox } from './Inbox'
+import { MeetingScreen } from './Meeting'
+import { Meetings } from './Meetings'
 import { QueueIndicator } from './Queue'
 import { Settings } from './Settings'
 
@@ -67,8 +69,9 @@ function Toast() {
   )
 }
 
-const TABS: Array<{ name: 'inbox' | 'history' | 'settings'; icon: IconName }> = [
+const TABS: Array<{ name: 'inbox' | 'meetings' | 'history' | 'settings'; icon: IconName }> = [
   { name: 'inbox', icon: 'inbox' },
+  { name: 'meetings', icon: 'meeting' },
   { name: 'history', icon: 'history' },
   { name: 'settings', icon: 'settings' }
 ]
@@ -103,9 +106,11 @@ function Nav() {
 function TopBar() {
   const r = route.value
   const detail = (r.name === 'inbox' || r.name === 'history') && !!r.id
-  const section = r.name === 'batch' ? t('batch.heading') : detail ? t('doc.heading') : null
+  const inMeeting = r.name === 'meetings' && !!r.id
+  const section =
+    r.name === 'batch' ? t('batch.heading') : detail ? t('doc.heading') : inMeeting ? t('meet.heading') : null
   const user = app.value?.user
-  const back = detail || (r.name === 'batch' && !batchRunning.value)
+  const back = detail || inMeeting || (r.name === 'batch' && !batchRunning.value)
   return (
     <header class={`topbar ${back ? 'has-back' : ''}`}>
       {back && (
@@ -113,7 +118,7 @@ function TopBar() {
           type="button"
           class="icon-btn back"
           aria-label={t('common.back')}
-          onClick={() => navigate({ name: r.name === 'history' ? 'history' : 'inbox' })}
+          onClick={() => navigate({ name: r.name === 'history' || r.name === 'meetings' ? r.name : 'inbox' })}
         >
           <Icon name="back" />
         </button>
@@ -138,6 +143,25 @@ function Main() {
     return (
       <main id="main" class="content single">
         <Settings />
+      </main>
+    )
+  }
+  if (r.name === 'meetings') {
+    return r.id ? (
+      <main id="main" class="content single meeting-main">
+        <MeetingScreen id={r.id} />
+      </main>
+    ) : (
+      <main id="main" class="content split">
+        <div class="pane list-pane">
+          <Meetings />
+        </div>
+        <div class="pane detail-pane">
+          <div class="placeholder">
+            <Icon name="meeting" size={48} />
+            <p>{t('meet.pick')}</p>
+          </div>
+        </div>
       </main>
     )
   }
@@ -203,7 +227,7 @@ export function App() {
     )
   }
   const r = route.value
-  const detail = (r.name === 'inbox' || r.name === 'history') && !!r.id
+  const detail = (r.name === 'inbox' || r.name === 'history' || r.name === 'meetings') && !!r.id
   return (
     <div class={`app ${detail ? 'detail' : ''} ${r.name === 'batch' ? 'batch' : ''}`}>
       <TopBar />

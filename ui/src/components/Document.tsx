@@ -22,7 +22,7 @@ const ZOOMS = [1, 1.25, 1.5, 2, 3]
 // the steps on the way to page 1 (the width, the document's loading, page
 // 1's request) run in layout effects, right after their render.
 
-function useWidth(ref: { current: HTMLElement | null }) {
+export function useWidth(ref: { current: HTMLElement | null }) {
   const [w, setW] = useState(0)
   useLayoutEffect(() => {
     const el = ref.current
@@ -79,7 +79,7 @@ function useNearSet(
 
 /** Page `page` of `id`: a box of the page's size, and once `near`, its
  * image (rendered by Rust at the box's width in device pixels). */
-function PageImage(props: {
+export function PageImage(props: {
   id: string
   page: number
   size: PageSize

@@ -43,6 +43,7 @@ export interface App {
     openRequest(id: string, action?: 'view' | 'sign'): Promise<void>
     calls(cmd?: string): Promise<Array<{ cmd: string; args: Record<string, unknown> }>>
     renders(): Promise<string[]>
+    presenterShows(meeting: string, document: string, page: number, zoom?: number): Promise<void>
   }
   close(): Promise<void>
 }
@@ -94,7 +95,8 @@ export async function openApp(browser: Browser, o: AppOptions = {}): Promise<App
         const all = await page.evaluate(() => window.__kysoMock.calls)
         return cmd ? all.filter((c) => c.cmd === cmd) : all
       },
-      renders: () => page.evaluate(() => window.__kysoMock.renders)
+      renders: () => page.evaluate(() => window.__kysoMock.renders),
+      presenterShows: (m, d, p, z) => ev('presenterShows', m, d, p, z ?? 1)
     },
     close: () => ctx.close()
   }

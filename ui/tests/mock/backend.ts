@@ -16,6 +16,13 @@ import type {
   IpcError,
   KeystoreInfo,
   Language,
+  Meeting,
+  MeetingSummary,
+  Note,
+  Opinion,
+  OpinionKind,
+  PresenterState,
+  QueuedOpinion,
   OpenRequest,
   PageSize,
   Platform,
@@ -214,6 +221,97 @@ function makeRequest(d: Draft, now: number): SigningRequest {
 const A4: PageSize = { width: 595.28, height: 841.89 }
 const A4_LANDSCAPE: PageSize = { width: 841.89, height: 595.28 }
 
+// --- meetings ----------------------------------------------------------------
+
+const CHAIR: User = {
+  id: 'u-chutich',
+  username: 'tqbao',
+  full_name: 'Trần Quốc Bảo',
+  title: 'Chủ tịch UBND tỉnh',
+  role: 'leader',
+  unit_id: 'unit-ubnd'
+}
+const MEMBER: User = {
+  id: 'u-giamdoc',
+  username: 'lmcuong',
+  full_name: 'Lê Minh Cường',
+  title: 'Giám đốc Sở Tài chính',
+  role: 'leader',
+  unit_id: 'unit-stc'
+}
+
+/** Today (Vietnam time) at `h:m`, as the gateway writes meeting times. */
+function vnToday(now: number, h: number, m = 0): string {
+  const d = new Date(now + 7 * HOUR)
+  const day = d.toISOString().slice(0, 10)
+  return `${day}T${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}:00+07:00`
+}
+
+function meetingDoc(id: string, title: string, pages: number) {
+  return { id, title, pages, sha256: fakeSha(id), size: 40_000 + pages * 21_000 }
+}
+
+function makeMeetings(now: number): Meeting[] {
+  return [
+    {
+      id: 'm-thuongky',
+      title: 'Phiên họp UBND tỉnh thường kỳ tháng 12 năm 2026',
+      starts_at: vnToday(now, 8),
+      ends_at: vnToday(now, 17, 30),
+      place: 'Phòng họp số 1, trụ sở UBND tỉnh',
+      chair_id: CHAIR.id,
+      presenter_id: CHAIR.id,
+      participants: [CHAIR, LEADER, MEMBER],
+      external_id: 'QLVB-HOP-12',
+      created_at: iso(now - 48 * HOUR),
+      agenda: [
+        {
+          id: 'i-kt',
+          title: 'Tình hình kinh tế - xã hội năm 2026, kế hoạch năm 2027',
+          documents: [meetingDoc('md-baocao', 'Báo cáo tình hình kinh tế - xã hội', 6), meetingDoc('md-phuluc', 'Phụ lục số liệu', 3)],
+          draft_conclusion: 'Thống nhất báo cáo; giao Sở Kế hoạch và Đầu tư hoàn thiện, trình HĐND tỉnh.',
+          conclusion_request_id: null
+        },
+        {
+          id: 'i-ngansach',
+          title: 'Dự toán ngân sách năm 2027',
+          documents: [meetingDoc('md-dutoan', 'Tờ trình dự toán ngân sách', 4)],
+          draft_conclusion: null,
+          conclusion_request_id: null
+        },
+        {
+          id: 'i-quyche',
+          title: 'Quy chế làm việc của UBND tỉnh (sửa đổi)',
+          documents: [meetingDoc('md-quyche', 'Dự thảo Quy chế làm việc', 5)],
+          draft_conclusion: null,
+          conclusion_request_id: null
+        }
+      ]
+    },
+    {
+      id: 'm-cds',
+      title: 'Họp Ban Chỉ đạo chuyển đổi số tỉnh',
+      starts_at: vnToday(now + 24 * HOUR, 14),
+      ends_at: vnToday(now + 24 * HOUR, 16, 30),
+      place: 'Phòng họp trực tuyến, Sở Khoa học và Công nghệ',
+      chair_id: LEADER.id,
+      presenter_id: LEADER.id,
+      participants: [LEADER, MEMBER],
+      external_id: null,
+      created_at: iso(now - 24 * HOUR),
+      agenda: [
+        {
+          id: 'i-ttcds',
+          title: 'Đề án thành lập Trung tâm Chuyển đổi số tỉnh',
+          documents: [meetingDoc('md-dean', 'Tờ trình và Đề án', 8)],
+          draft_conclusion: 'Thống nhất chủ trương; giao Sở Khoa học và Công nghệ hoàn thiện hồ sơ.',
+          conclusion_request_id: 'req-digital'
+        }
+      ]
+    }
+  ]
+}
+
 export interface Control {
   /** Every command called (not the event plugin's), in order. */
   calls: Array<{ cmd: string; args: Record<string, unknown> }>
@@ -235,6 +333,9 @@ export interface Control {
   openRequest(id: string, action?: 'view' | 'sign'): void
   /** Delay of each signing stage, ms. */
   stageDelay: number
+  /** The presenter of `meeting` shows a page (a `presenter` event when the
+   * app follows that meeting). */
+  presenterShows(meeting: string, document: string, page: number, zoom?: number): void
 }
 
 type Handler = (args: Record<string, unknown>) => unknown
@@ -275,13 +376,66 @@ export function createBackend(params: URLSearchParams) {
   let hold: { release: () => void; promise: Promise<void> } | null = null
   let pendingOpen: OpenRequest | null = params.get('open') ? { id: params.get('open')!, action: 'view' } : null
   let listening = false
+  const meetingList = makeMeetings(now)
+  /** Opinions recorded by the "gateway", and the keys seen. */
+  const opinions: Array<Opinion & { meeting: string; author_id: string }> = [
+    { id: 'op-1', item_id: 'i-kt', kind: 'agree', text: null, author: null, mine: false, at: iso(now - HOUR), meeting: 'm-thuongky', author_id: CHAIR.id },
+    { id: 'op-2', item_id: 'i-kt', kind: 'comment', text: 'Đề nghị bổ sung số liệu giải ngân vốn đầu tư công.', author: null, mine: false, at: iso(now - HOUR), meeting: 'm-thuongky', author_id: MEMBER.id }
+  ]
+  /** Opinions cast offline, as the Rust side keeps them. */
+  const queuedOpinions: QueuedOpinion[] = []
+  let notes: Note[] = []
+  let followed: string | null = null
+  let seq = 0
+  const meetingOf = (id: unknown): Meeting => {
+    const m = meetingList.find((x) => x.id === id)
+    if (!m) throw fail('not_found', 'no such meeting')
+    return m
+  }
+  const docOf = (id: unknown) => meetingList.flatMap((m) => m.agenda.flatMap((i) => i.documents)).find((d) => d.id === id)
+  const downloadedDocs = new Set<string>()
+  function summary(m: Meeting): MeetingSummary {
+    return {
+      meeting_id: m.id,
+      names_visible: m.chair_id === LEADER.id,
+      items: m.agenda.map((item) => {
+        const ops = opinions.filter((o) => o.meeting === m.id && o.item_id === item.id)
+        const stance = new Map<string, OpinionKind>()
+        for (const o of ops) if (o.kind !== 'comment') stance.set(o.author_id, o.kind)
+        const mineStance = stance.get(LEADER.id) ?? null
+        return {
+          item_id: item.id,
+          agree: [...stance.values()].filter((k) => k === 'agree').length,
+          disagree: [...stance.values()].filter((k) => k === 'disagree').length,
+          comments: ops.filter((o) => o.kind === 'comment').length,
+          opinions: ops.filter((o) => o.text).map(({ meeting: _m, author_id, ...o }) => ({ ...o, mine: author_id === LEADER.id })),
+          my_stance: mineStance
+        }
+      })
+    }
+  }
+  function record(q: QueuedOpinion): Opinion {
+    const o = { id: `op-${opinions.length + 1}`, item_id: q.item_id, kind: q.kind, text: q.text, author: LEADER.id, mine: true, at: iso(Date.now()) }
+    opinions.push({ ...o, meeting: q.meeting_id, author_id: LEADER.id })
+    return o
+  }
+  function sendQueued() {
+    while (online && queuedOpinions.length > 0) record(queuedOpinions.shift()!)
+  }
 
   const control: Control = {
     calls: [],
     renders: [],
     stageDelay: Number(params.get('stageDelay') ?? 120),
+    presenterShows(meeting, document, page, zoom = 1) {
+      const m = meetingOf(meeting)
+      seq += 1
+      const state: PresenterState = { meeting_id: m.id, document_id: document, page, zoom, presenter: m.chair_id, seq, at: iso(Date.now()) }
+      if (followed === m.id) void emit('presenter', state)
+    },
     setOnline(v) {
       online = v
+      if (v) sendQueued()
       void emit('queue-changed', queueStatus())
       if (v && queue.length > 0) setTimeout(() => void flush(), 300)
     },
@@ -445,6 +599,14 @@ export function createBackend(params: URLSearchParams) {
       }
     },
     render_page: async ({ id, page, width }) => {
+      const md = docOf(id)
+      if (md) {
+        const p = Number(page)
+        if (!(p >= 1 && p <= md.pages)) throw fail('invalidArgument', 'no such page')
+        control.renders.push(`${md.id}:${p}:${String(width)}`)
+        const asRequest = { ...makeRequest(DRAFTS[0]!, now), id: md.id, title: md.title, document_type: 'Tài liệu họp', number_symbol: null }
+        return renderFakePage(asRequest, p, md.pages, Number(width), false)
+      }
       const r = mine(id)
       const n = pageCounts.get(r.id) ?? 1
       const p = Number(page)
@@ -555,6 +717,87 @@ export function createBackend(params: URLSearchParams) {
     remove_key: () => {
       device = null
       return null
+    },
+    meetings: async () => {
+      needSession()
+      await sleep(100)
+      return { meetings: meetingList, fetched_at: iso(Date.now()), from_cache: !online }
+    },
+    meeting: async ({ id }) => {
+      needSession()
+      await sleep(80)
+      const m = meetingOf(id)
+      sendQueued()
+      return {
+        meeting: m,
+        summary: online ? summary(m) : null,
+        downloaded: m.agenda.flatMap((i) => i.documents).filter((d) => downloadedDocs.has(d.id)).map((d) => d.id),
+        queued: queuedOpinions.filter((q) => q.meeting_id === m.id),
+        notes: notes.filter((n) => n.meeting_id === m.id),
+        from_cache: !online
+      }
+    },
+    download_meeting: async ({ id }) => {
+      const m = meetingOf(id)
+      if (!online) throw fail('offline', 'no route to host')
+      const docs = m.agenda.flatMap((i) => i.documents)
+      await emit('meeting-download', { meeting_id: m.id, done: 0, total: docs.length })
+      for (const [i, d] of docs.entries()) {
+        await sleep(150)
+        downloadedDocs.add(d.id)
+        await emit('meeting-download', { meeting_id: m.id, done: i + 1, total: docs.length })
+      }
+      return docs.map((d) => d.id)
+    },
+    open_meeting_document: async ({ meeting, document }): Promise<DocumentInfo> => {
+      const m = meetingOf(meeting)
+      const d = m.agenda.flatMap((i) => i.documents).find((x) => x.id === document)
+      if (!d) throw fail('invalidArgument', 'no such document in this meeting')
+      if (!online && !downloadedDocs.has(d.id)) throw fail('offline', 'no route to host')
+      await sleep(100)
+      return { id: d.id, page_count: d.pages, pages: Array.from({ length: d.pages }, () => A4), sha256: d.sha256, size: d.size, cached: downloadedDocs.has(d.id), attachments: [] }
+    },
+    give_opinion: async ({ meeting, item, kind, text }) => {
+      needSession()
+      const m = meetingOf(meeting)
+      if (!m.agenda.some((i) => i.id === item)) throw fail('invalidArgument', 'no such agenda item')
+      const body = typeof text === 'string' && text.trim() ? text.trim() : null
+      if (kind !== 'agree' && !body) throw fail('invalidArgument', 'a text is needed')
+      const q: QueuedOpinion = { key: `k-${Date.now()}`, meeting_id: m.id, item_id: String(item), kind: kind as OpinionKind, text: body, at: iso(Date.now()) }
+      await sleep(80)
+      if (!online) {
+        queuedOpinions.push(q)
+        return { opinion: null, queued: true }
+      }
+      return { opinion: record(q), queued: false }
+    },
+    present: async ({ meeting, document, page, zoom }) => {
+      const m = meetingOf(meeting)
+      if (m.presenter_id !== LEADER.id && m.chair_id !== LEADER.id) throw fail('forbidden', 'not the presenter')
+      if (!online) throw fail('offline', 'no route to host')
+      seq += 1
+      return { meeting_id: m.id, document_id: String(document), page: Number(page), zoom: Number(zoom), presenter: LEADER.id, seq, at: iso(Date.now()) }
+    },
+    delegate_presenter: ({ meeting, user }) => {
+      const m = meetingOf(meeting)
+      if (m.chair_id !== LEADER.id) throw fail('forbidden', 'not the chair')
+      if (user !== null && !m.participants.some((p) => p.id === user)) throw fail('bad_request', 'not a participant')
+      m.presenter_id = (user as string | null) ?? m.chair_id
+      return m
+    },
+    follow_meeting: ({ meeting }) => {
+      followed = typeof meeting === 'string' ? meeting : null
+      return null
+    },
+    save_note: ({ meeting, document, page, text }) => {
+      const body = String(text).trim()
+      notes = notes.filter((n) => !(n.meeting_id === meeting && n.document_id === document && n.page === page))
+      if (body) notes.push({ meeting_id: String(meeting), document_id: String(document), page: Number(page), text: body, updated_at: iso(Date.now()) })
+      return notes.filter((n) => n.meeting_id === meeting)
+    },
+    export_notes: ({ meeting }) => {
+      if (!notes.some((n) => n.meeting_id === meeting)) throw fail('invalidArgument', 'no notes')
+      return `/home/lanhdao/Tải xuống/kyso-ghi-chu-${String(meeting)}.txt`
     }
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  formatMeetingTime,
   deadlineState,
   formatBytes,
   formatDate,
@@ -23,7 +24,7 @@ describe('dates in +07:00', () => {
 
   it('does not depend on the device time zone', () => {
     const p = vnParts(new Date(Date.UTC(2026, 0, 1, 0, 0)))
-    expect(p).toEqual({ year: 2026, month: 1, day: 1, hour: 7, minute: 0 })
+    expect(p).toEqual({ year: 2026, month: 1, day: 1, hour: 7, minute: 0, weekday: 4 })
   })
 
   it('writes the long form as Nghị định 30 asks', () => {
@@ -39,6 +40,23 @@ describe('dates in +07:00', () => {
     expect(formatDate('hôm qua')).toBe('—')
     expect(formatDateTime('')).toBe('—')
     expect(formatLongDate('x')).toBe('—')
+  })
+})
+
+describe('meeting times', () => {
+  it('name the weekday in Vietnam time, and the end', () => {
+    // 01:30Z on Monday 2 March 2026 is 08:30 in Vietnam.
+    expect(formatMeetingTime('2026-03-02T01:30:00Z', '2026-03-02T17:30:00+07:00')).toBe(
+      'Thứ Hai, 02/03/2026, 08:30–17:30'
+    )
+    // 20:00Z on Sunday is Monday 03:00 in Vietnam.
+    expect(formatMeetingTime('2026-03-01T20:00:00Z', '2026-03-01T22:00:00Z', 'en')).toBe(
+      'Monday, 02/03/2026, 03:00–05:00'
+    )
+    expect(formatMeetingTime('2026-03-02T08:00:00+07:00', '2026-03-03T11:00:00+07:00')).toBe(
+      'Thứ Hai, 02/03/2026, 08:00–03/03/2026 11:00'
+    )
+    expect(formatMeetingTime('soon', '2026-03-03T11:00:00+07:00')).toBe('—')
   })
 })
 

@@ -113,7 +113,9 @@ describe('routes', () => {
       { name: 'history' },
       { name: 'history', id: 'h' },
       { name: 'batch' },
-      { name: 'settings' }
+      { name: 'settings' },
+      { name: 'meetings' },
+      { name: 'meetings', id: 'm-1' }
     ]
     for (const r of routes) expect(parseHash(routeHash(r))).toEqual(r)
     expect(parseHash('')).toEqual({ name: 'inbox' })
