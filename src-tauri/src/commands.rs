@@ -4,15 +4,17 @@
 //! render happens in Rust. Errors are [`crate::IpcError`]: `{ code, message }`.
 //! All are `async`, so none runs on the main (UI) thread.
 
-use kyso_api::{Meeting, OpinionKind, PresenterState, PresenterUpdate, QuietHours, SigningRequest, User};
+use kyso_api::{
+    Meeting, OpinionKind, PresenterState, PresenterUpdate, QuietHours, SigningRequest, User,
+};
 use kyso_client::Secret;
 use tauri::{AppHandle, Runtime, State, command};
 
 use crate::error::Result;
+use crate::meetings::{MeetingList, MeetingView, Note, OpinionResult};
 use crate::model::{
     AppState, DeviceInfo, DocumentInfo, Inbox, QueueStatus, ServerInfo, SignResult,
 };
-use crate::meetings::{MeetingList, MeetingView, Note, OpinionResult};
 use crate::state::Kyso;
 
 /// Every command, as invoked (the contract test checks this list against
@@ -241,8 +243,7 @@ pub async fn open_meeting_document<R: Runtime>(
     meeting: String,
     document: String,
 ) -> Result<DocumentInfo> {
-    kyso.open_meeting_document(&app, &meeting, &document)
-        .await
+    kyso.open_meeting_document(&app, &meeting, &document).await
 }
 
 /// An opinion on an agenda item: sent, or queued offline (sent once).
@@ -255,8 +256,7 @@ pub async fn give_opinion<R: Runtime>(
     kind: OpinionKind,
     text: Option<String>,
 ) -> Result<OpinionResult> {
-    kyso.give_opinion(&app, &meeting, &item, kind, text)
-        .await
+    kyso.give_opinion(&app, &meeting, &item, kind, text).await
 }
 
 /// Shows a document page to the followers (the chair or the delegate).

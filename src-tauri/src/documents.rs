@@ -13,11 +13,13 @@ impl Kyso {
     /// `inbox`: pending requests; offline, the last list.
     pub async fn inbox<R: Runtime>(&self, app: &AppHandle<R>) -> Result<Inbox> {
         let client = self.client()?;
-        let fresh = self.seen(app, client.inbox().await, true).and_then(|requests| {
-            let fetched_at = model::now_rfc3339();
-            self.cache.put_inbox(&requests, &fetched_at)?;
-            Ok((requests, fetched_at))
-        });
+        let fresh = self
+            .seen(app, client.inbox().await, true)
+            .and_then(|requests| {
+                let fetched_at = model::now_rfc3339();
+                self.cache.put_inbox(&requests, &fetched_at)?;
+                Ok((requests, fetched_at))
+            });
         let ((requests, fetched_at), from_cache) = or_cached(fresh, || self.cache.inbox())?;
         Ok(Inbox {
             requests,

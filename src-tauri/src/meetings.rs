@@ -104,9 +104,10 @@ impl Notebook {
         }
         // Present but unreadable (the cache key is gone): an error, not an
         // empty notebook that the next write would replace.
-        let plain = self.vault.read(&self.dir, &name).ok_or_else(|| {
-            IpcError::internal(format!("{} cannot be read", path.display()))
-        })?;
+        let plain = self
+            .vault
+            .read(&self.dir, &name)
+            .ok_or_else(|| IpcError::internal(format!("{} cannot be read", path.display())))?;
         serde_json::from_slice(&plain).map_err(|e| IpcError::internal(e.to_string()))
     }
 
@@ -191,11 +192,13 @@ impl Kyso {
     /// `meetings`: this leader's meetings; offline, the last list.
     pub async fn meetings<R: Runtime>(&self, app: &AppHandle<R>) -> Result<MeetingList> {
         let client = self.client()?;
-        let fresh = self.seen(app, client.meetings().await, true).and_then(|meetings| {
-            let fetched_at = model::now_rfc3339();
-            self.cache.put_meetings(&meetings, &fetched_at)?;
-            Ok((meetings, fetched_at))
-        });
+        let fresh = self
+            .seen(app, client.meetings().await, true)
+            .and_then(|meetings| {
+                let fetched_at = model::now_rfc3339();
+                self.cache.put_meetings(&meetings, &fetched_at)?;
+                Ok((meetings, fetched_at))
+            });
         let ((meetings, fetched_at), from_cache) = or_cached(fresh, || self.cache.meetings())?;
         Ok(MeetingList {
             meetings,
@@ -209,10 +212,12 @@ impl Kyso {
     pub async fn meeting<R: Runtime>(&self, app: &AppHandle<R>, id: &str) -> Result<MeetingView> {
         let client = self.client()?;
         let user = self.user_id()?;
-        let fresh = self.seen(app, client.meeting(id).await, true).and_then(|m| {
-            self.cache.put_meeting(&m)?;
-            Ok(m)
-        });
+        let fresh = self
+            .seen(app, client.meeting(id).await, true)
+            .and_then(|m| {
+                self.cache.put_meeting(&m)?;
+                Ok(m)
+            });
         let (meeting, from_cache) = or_cached(fresh, || self.cache.meeting(id))?;
         let summary = if from_cache {
             None
@@ -361,9 +366,7 @@ impl Kyso {
         text: Option<String>,
     ) -> Result<OpinionResult> {
         let user = self.user_id()?;
-        let text = text
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty());
+        let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
         if let Some(t) = &text {
             check_text("the opinion", t, 4000)?;
         }
@@ -465,11 +468,7 @@ impl Kyso {
         user: Option<&str>,
     ) -> Result<Meeting> {
         let client = self.client()?;
-        let m = self.seen(
-            app,
-            client.delegate_presenter(meeting_id, user).await,
-            true,
-        )?;
+        let m = self.seen(app, client.delegate_presenter(meeting_id, user).await, true)?;
         self.cache.put_meeting(&m)?;
         Ok(m)
     }
@@ -535,8 +534,7 @@ impl Kyso {
                     updated_at: model::now_rfc3339(),
                 });
             }
-            Ok(p
-                .notes
+            Ok(p.notes
                 .iter()
                 .filter(|n| n.meeting_id == meeting_id)
                 .cloned()
@@ -638,7 +636,11 @@ mod tests {
     fn exported_notes_follow_the_agenda_and_the_pages() {
         let text = notes_text(
             &meeting(),
-            &[note("d2", 1, "Số liệu quý I?"), note("d1", 3, "Kinh phí"), note("d1", 1, "Mục tiêu")],
+            &[
+                note("d2", 1, "Số liệu quý I?"),
+                note("d1", 3, "Kinh phí"),
+                note("d1", 1, "Mục tiêu"),
+            ],
         );
         let (a, b, c) = (
             text.find("Mục tiêu").expect("d1 p1"),
@@ -671,7 +673,10 @@ mod tests {
         let other = Vault::open(tempfile::tempdir().expect("t").path(), false).expect("vault");
         let book2 = Notebook::new(dir.path().join("meetings"), other);
         assert!(book2.read("u1").is_err());
-        assert!(book2.update("u1", |_| Ok(())).is_err(), "and not overwritten");
+        assert!(
+            book2.update("u1", |_| Ok(())).is_err(),
+            "and not overwritten"
+        );
         assert_eq!(book.read("u1").expect("still there").notes.len(), 1);
     }
 }

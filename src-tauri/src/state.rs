@@ -432,7 +432,6 @@ impl Kyso {
     }
 }
 
-/// Tells the web view the queue now (`queue-changed`), from a task.
 /// A gateway answer, else, when the gateway could not be reached, what
 /// `cached` kept from the last time; `true` when it is the kept one.
 pub fn or_cached<T>(r: Result<T>, cached: impl FnOnce() -> Option<T>) -> Result<(T, bool)> {
@@ -443,6 +442,7 @@ pub fn or_cached<T>(r: Result<T>, cached: impl FnOnce() -> Option<T>) -> Result<
     }
 }
 
+/// Tells the web view the queue now (`queue-changed`), from a task.
 pub fn emit_queue<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {

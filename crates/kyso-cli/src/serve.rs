@@ -429,6 +429,28 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
     })
 }
 
+/// The demo province (`kyso serve --demo`, `kyso demo`): its people and
+/// drafts, then its meeting (each made once; a fresh integrator key each
+/// start).
+pub async fn seed_demo(
+    state: &kyso_gateway::AppState,
+    password: &str,
+) -> Result<kyso_gateway::demo::DemoInfo, Failure> {
+    let failed = |e: kyso_gateway::error::AppError| {
+        Failure::usage(
+            format!("không tạo được dữ liệu mẫu: {}", e.message),
+            format!("demo seeding failed: {}", e.message),
+        )
+    };
+    let info = kyso_gateway::demo::seed(state, password)
+        .await
+        .map_err(failed)?;
+    kyso_gateway::demo::seed_meeting(state)
+        .await
+        .map_err(failed)?;
+    Ok(info)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -484,26 +506,4 @@ mod tests {
             );
         }
     }
-}
-
-/// The demo province (`kyso serve --demo`, `kyso demo`): its people and
-/// drafts, then its meeting (each made once; a fresh integrator key each
-/// start).
-pub async fn seed_demo(
-    state: &kyso_gateway::AppState,
-    password: &str,
-) -> Result<kyso_gateway::demo::DemoInfo, Failure> {
-    let failed = |e: kyso_gateway::error::AppError| {
-        Failure::usage(
-            format!("không tạo được dữ liệu mẫu: {}", e.message),
-            format!("demo seeding failed: {}", e.message),
-        )
-    };
-    let info = kyso_gateway::demo::seed(state, password)
-        .await
-        .map_err(failed)?;
-    kyso_gateway::demo::seed_meeting(state)
-        .await
-        .map_err(failed)?;
-    Ok(info)
 }

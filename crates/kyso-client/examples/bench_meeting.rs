@@ -154,6 +154,7 @@ async fn measure(a: &Args, url: &str, key: &str) -> Result<(), String> {
                         file: 0,
                     }],
                     draft_conclusion: None,
+                    conclusion_request: None,
                 }],
                 external_id: None,
             },

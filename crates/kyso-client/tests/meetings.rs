@@ -59,6 +59,7 @@ fn meta() -> NewMeeting {
                     file: 0,
                 }],
                 draft_conclusion: Some("Thống nhất trình HĐND tỉnh.".into()),
+                conclusion_request: None,
             },
             NewAgendaItem {
                 title: "Tình hình giải ngân".into(),
@@ -67,6 +68,7 @@ fn meta() -> NewMeeting {
                     file: 1,
                 }],
                 draft_conclusion: None,
+                conclusion_request: None,
             },
         ],
         external_id: Some("QLVB-HOP-12".into()),

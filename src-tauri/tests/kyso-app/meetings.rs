@@ -76,9 +76,14 @@ fn a_meeting_runs_on_two_tablets() {
         .collect();
     assert_eq!(docs.len(), 3);
     assert!(docs[0].1 >= 4, "the plan has annex pages: {docs:?}");
-    let view = member.invoke("meeting", json!({ "id": id })).expect("meeting");
+    let view = member
+        .invoke("meeting", json!({ "id": id }))
+        .expect("meeting");
     assert_eq!(view["downloaded"], json!([]));
-    assert_eq!(view["summary"]["names_visible"], false, "a member sees no names");
+    assert_eq!(
+        view["summary"]["names_visible"], false,
+        "a member sees no names"
+    );
 
     // Before the meeting: every document onto the tablet, with progress.
     let ids = member
@@ -133,7 +138,10 @@ fn a_meeting_runs_on_two_tablets() {
         .to_string();
     let present_first = json!({ "meeting": id, "document": docs[0].0, "page": 1, "zoom": 1.0 });
     let delegated = chair
-        .invoke("delegate_presenter", json!({ "meeting": id, "user": member_id }))
+        .invoke(
+            "delegate_presenter",
+            json!({ "meeting": id, "user": member_id }),
+        )
         .expect("delegate");
     assert_eq!(delegated["presenter_id"], member_id.as_str());
     member
@@ -196,7 +204,9 @@ fn a_meeting_runs_on_two_tablets() {
         )
         .expect("kept offline");
     assert_eq!(queued, json!({ "opinion": null, "queued": true }));
-    let offline = member.invoke("meeting", json!({ "id": id })).expect("offline meeting");
+    let offline = member
+        .invoke("meeting", json!({ "id": id }))
+        .expect("offline meeting");
     assert_eq!(offline["from_cache"], true);
     assert_eq!(offline["summary"], Value::Null);
     assert_eq!(offline["queued"].as_array().map(Vec::len), Some(1));
@@ -211,31 +221,50 @@ fn a_meeting_runs_on_two_tablets() {
     // It comes back on the same data: the comment is sent once; the
     // follower reconnects by itself and follows the next page.
     let gw = Gateway::start(&data, port);
-    let online = member.invoke("meeting", json!({ "id": id })).expect("meeting");
+    let online = member
+        .invoke("meeting", json!({ "id": id }))
+        .expect("meeting");
     assert_eq!(online["from_cache"], false);
     assert_eq!(online["queued"], json!([]), "sent");
     assert_eq!(comments(&online, 1), 1);
-    let again = member.invoke("meeting", json!({ "id": id })).expect("meeting");
+    let again = member
+        .invoke("meeting", json!({ "id": id }))
+        .expect("meeting");
     assert_eq!(comments(&again, 1), 1, "exactly once");
     assert_eq!(again["summary"]["items"][0]["agree"], 1);
     let after_restart = turn(&chair, &member, &id, &docs[2].0, 1);
-    println!("follow latency of the first page turn after the gateway restarted: {after_restart:?}");
-    let minutes = chair.invoke("meeting", json!({ "id": id })).expect("chair view");
-    assert_eq!(minutes["summary"]["names_visible"], true, "the chair sees names");
+    println!(
+        "follow latency of the first page turn after the gateway restarted: {after_restart:?}"
+    );
+    let minutes = chair
+        .invoke("meeting", json!({ "id": id }))
+        .expect("chair view");
+    assert_eq!(
+        minutes["summary"]["names_visible"], true,
+        "the chair sees names"
+    );
 
     // Notes stay on the tablet across a logout, and export to a file.
     member.invoke("logout", json!({})).expect("logout");
     member
-        .invoke("login", json!({ "username": "leader2", "password": PASSWORD }))
+        .invoke(
+            "login",
+            json!({ "username": "leader2", "password": PASSWORD }),
+        )
         .expect("login");
-    let view = member.invoke("meeting", json!({ "id": id })).expect("meeting");
+    let view = member
+        .invoke("meeting", json!({ "id": id }))
+        .expect("meeting");
     assert_eq!(view["notes"][0]["text"], "Hỏi kinh phí năm đầu.");
     assert_eq!(view["notes"][0]["page"], 2);
     let path = member
         .invoke("export_notes", json!({ "meeting": id }))
         .expect("export_notes");
     let text = std::fs::read_to_string(path.as_str().expect("path")).expect("exported");
-    assert!(text.contains("[Trang 2]") && text.contains("Hỏi kinh phí năm đầu."), "{text}");
+    assert!(
+        text.contains("[Trang 2]") && text.contains("Hỏi kinh phí năm đầu."),
+        "{text}"
+    );
     assert!(
         !std::fs::read_dir(dir.path().join("member/meetings"))
             .expect("notebooks")
@@ -254,7 +283,10 @@ fn a_meeting_runs_on_two_tablets() {
         .invoke("enroll", json!({ "passphrase": PASSPHRASE }))
         .expect("enroll");
     let signed = chair
-        .invoke("sign", json!({ "id": conclusion, "passphrase": PASSPHRASE }))
+        .invoke(
+            "sign",
+            json!({ "id": conclusion, "passphrase": PASSPHRASE }),
+        )
         .expect("sign");
     assert_eq!(signed["outcome"], "signed", "{signed}");
     assert_eq!(signed["verification"]["indication"], "TOTAL_PASSED");
