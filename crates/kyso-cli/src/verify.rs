@@ -23,6 +23,11 @@ pub struct VerifyArgs {
     /// Văn bản đã phát hành mà chữ ký phải dựa trên / the issued document the signature must build on.
     #[arg(long)]
     original: Option<PathBuf>,
+    /// Danh sách thu hồi (CRL, DER hoặc PEM, có thể lặp lại) ngoài DSS của tệp /
+    /// a certificate revocation list (DER or PEM, repeatable) besides the file's DSS,
+    /// e.g. the gateway's `/api/v1/ca/crl`.
+    #[arg(long)]
+    crl: Vec<PathBuf>,
     /// strict (A, mặc định) hoặc multi (B) / change profile.
     #[arg(long, value_enum, default_value_t = ProfileArg::Strict)]
     profile: ProfileArg,
@@ -52,6 +57,30 @@ enum LangArg {
     En,
 }
 
+/// A CRL file, DER or PEM (`-----BEGIN X509 CRL-----`).
+fn read_crl(p: &PathBuf) -> Result<x509_cert::crl::CertificateList, Failure> {
+    use der::Decode;
+    let bytes = std::fs::read(p).map_err(|e| {
+        Failure::usage(
+            format!("không đọc được CRL {}: {e}", p.display()),
+            format!("cannot read the CRL {}: {e}", p.display()),
+        )
+    })?;
+    x509_cert::crl::CertificateList::from_der(&bytes)
+        .or_else(|e| match der::pem::decode_vec(&bytes) {
+            Ok((label, der)) if label == "X509 CRL" => {
+                x509_cert::crl::CertificateList::from_der(&der)
+            }
+            _ => Err(e),
+        })
+        .map_err(|e| {
+            Failure::usage(
+                format!("{} không phải CRL (DER/PEM): {e}", p.display()),
+                format!("{} is not a CRL (DER or PEM): {e}", p.display()),
+            )
+        })
+}
+
 /// Runs the verifier; `Ok(true)` only for TOTAL_PASSED.
 pub fn run(args: VerifyArgs) -> Result<bool, Failure> {
     let mut trust = Vec::new();
@@ -66,6 +95,10 @@ pub fn run(args: VerifyArgs) -> Result<bool, Failure> {
             signer::certificates_from_pem(&pem)
                 .map_err(|e| Failure::usage(e.message_vi(), e.to_string()))?,
         );
+    }
+    let mut crls = Vec::new();
+    for p in &args.crl {
+        crls.push(read_crl(p)?);
     }
     let open = |p: &PathBuf| {
         FileSource::open(p).map_err(|e| {
@@ -107,6 +140,7 @@ pub fn run(args: VerifyArgs) -> Result<bool, Failure> {
         trust,
         original,
         now: time::OffsetDateTime::now_utc(),
+        crls,
     };
     let report = kyso_pdf::verify::verify(&src, &opts);
     let text = match args.format {

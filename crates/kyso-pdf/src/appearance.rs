@@ -40,6 +40,11 @@ pub enum Style {
     Leader,
     /// The agency's signature on a copy or attachment: text only, top right of page 1.
     Copy,
+    /// The agency seal at issuance, a signature of its own placed over the
+    /// left third of the leader's signature image: the seal PNG at its real
+    /// size, or, without one, a round red seal drawn as vectors (double ring,
+    /// the agency's name around the top, a star) [`DEFAULT_SEAL_MM`] across.
+    Seal,
     /// No visible appearance.
     Invisible,
 }
@@ -61,9 +66,9 @@ pub struct Appearance {
     pub agency: Option<String>,
 }
 
-/// Seal size assumed when the PNG does not say its resolution: 36 mm, a
-/// common round seal.
-const DEFAULT_SEAL_MM: f64 = 36.0;
+/// Seal size assumed when the PNG does not say its resolution, and of the
+/// drawn seal: 36 mm, a common round seal.
+pub const DEFAULT_SEAL_MM: f64 = 36.0;
 const MM: f64 = 72.0 / 25.4;
 
 /// The time in Vietnam (UTC+7), the zone of every date Kyso writes.
@@ -104,6 +109,13 @@ enum Op {
         w: f64,
         h: f64,
     },
+    /// A line drawn in red with the text matrix `m` (text along a circle).
+    RedText {
+        line: usize,
+        m: [f64; 6],
+    },
+    /// Path operators, as written (the drawn seal's rings and star).
+    Path(String),
 }
 
 #[derive(Clone, Copy)]
@@ -166,6 +178,7 @@ pub(crate) fn build(
         .transpose()?;
     let (lines, layout) = match a.style {
         Style::Copy => copy_layout(&fonts, a, &when)?,
+        Style::Seal => seal_layout(&fonts, a, seal_img.as_ref())?,
         _ => leader_layout(
             &fonts,
             a,
@@ -210,6 +223,26 @@ pub(crate) fn build(
                     num(*h),
                     num(*x),
                     num(*y)
+                ));
+            }
+            Op::Path(ops) => content.push_str(ops),
+            Op::RedText { line, m } => {
+                let l: &Line = &lines[*line];
+                let font = if l.bold {
+                    &mut fonts.bold
+                } else {
+                    &mut fonts.regular
+                };
+                let codes = font
+                    .encode(&l.text)
+                    .map_err(|e| Error::Appearance(e.to_string()))?;
+                let hex: String = codes.iter().map(|b| format!("{b:02X}")).collect();
+                let m: Vec<String> = m.iter().map(|v| num(*v)).collect();
+                content.push_str(&format!(
+                    "BT {SEAL_RED} rg /{} {} Tf {} Tm <{hex}> Tj ET\n",
+                    if l.bold { "F2" } else { "F1" },
+                    num(l.size),
+                    m.join(" ")
                 ));
             }
             Op::Text { line, x, y } => {
@@ -400,6 +433,157 @@ fn leader_layout(
         y -= gap;
     }
     Ok((lines, Layout { width, height, ops }))
+}
+
+/// The red of the drawn seal (DeviceRGB).
+const SEAL_RED: &str = "0.86 0.08 0.1";
+
+/// The seal alone: the PNG at its real size, or a drawn round seal with the
+/// agency's name (else the signer's) around the top.
+fn seal_layout(
+    fonts: &Fonts<'_>,
+    a: &Appearance,
+    seal: Option<&DecodedImage>,
+) -> Result<(Vec<Line>, Layout)> {
+    if let Some(img) = seal {
+        let (w, h) = img
+            .size_mm()
+            .map_or((DEFAULT_SEAL_MM, DEFAULT_SEAL_MM), |(w, h)| {
+                (f64::from(w), f64::from(h))
+            });
+        let (w, h) = (w * MM, h * MM);
+        let ops = vec![Op::Image {
+            which: Which::Seal,
+            x: 0.0,
+            y: 0.0,
+            w,
+            h,
+        }];
+        return Ok((
+            Vec::new(),
+            Layout {
+                width: w,
+                height: h,
+                ops,
+            },
+        ));
+    }
+    let d = DEFAULT_SEAL_MM * MM;
+    let c = d / 2.0;
+    let outer = c - 1.5;
+    let inner = outer * 0.64;
+    let mut path = format!("q {SEAL_RED} RG {SEAL_RED} rg 2 w\n");
+    path.push_str(&circle(c, c, outer));
+    path.push_str("S 0.9 w\n");
+    path.push_str(&circle(c, c, inner));
+    path.push_str("S\n");
+    // A five-pointed star in the middle.
+    let (ro, ri) = (inner * 0.5, inner * 0.2);
+    for i in 0..10 {
+        let r = if i % 2 == 0 { ro } else { ri };
+        let t = std::f64::consts::FRAC_PI_2 + f64::from(i) * std::f64::consts::PI / 5.0;
+        path.push_str(&format!(
+            "{} {} {}\n",
+            num(c + r * t.cos()),
+            num(c + r * t.sin()),
+            if i == 0 { "m" } else { "l" }
+        ));
+    }
+    path.push_str("f Q\n");
+    let mut ops = vec![Op::Path(path)];
+    // The name around the top, each glyph on the circle between the rings.
+    let name = a
+        .agency
+        .clone()
+        .unwrap_or_else(|| a.signer_name.clone())
+        .to_uppercase();
+    let mut size = 9.0_f64;
+    let radius = |size: f64| (outer + inner) / 2.0 - size * 0.35;
+    let chars: Vec<String> = name.chars().map(String::from).collect();
+    let widths = |size: f64| -> Result<Vec<f64>> {
+        chars
+            .iter()
+            .map(|t| {
+                fonts.width(&Line {
+                    text: t.clone(),
+                    bold: true,
+                    size,
+                })
+            })
+            .collect()
+    };
+    let mut w = widths(size)?;
+    // At most 300° of the circle: smaller type for long names.
+    let max_arc = 300.0_f64.to_radians();
+    let total = |w: &[f64], size: f64| w.iter().sum::<f64>() / radius(size);
+    while total(&w, size) > max_arc && size > 4.0 {
+        size -= 0.5;
+        w = widths(size)?;
+    }
+    let rho = radius(size);
+    let mut theta = std::f64::consts::FRAC_PI_2 + total(&w, size) / 2.0;
+    let mut lines = Vec::new();
+    for (t, cw) in chars.iter().zip(&w) {
+        let mid = theta - cw / rho / 2.0;
+        let (up_x, up_y) = (mid.cos(), mid.sin());
+        let (tx, ty) = (mid.sin(), -mid.cos());
+        let px = c + rho * up_x - cw / 2.0 * tx;
+        let py = c + rho * up_y - cw / 2.0 * ty;
+        if !t.trim().is_empty() {
+            lines.push(Line {
+                text: t.clone(),
+                bold: true,
+                size,
+            });
+            ops.push(Op::RedText {
+                line: lines.len() - 1,
+                m: [tx, ty, up_x, up_y, px, py],
+            });
+        }
+        theta -= cw / rho;
+    }
+    Ok((
+        lines,
+        Layout {
+            width: d,
+            height: d,
+            ops,
+        },
+    ))
+}
+
+/// A circle as four Bézier curves (path construction only).
+fn circle(cx: f64, cy: f64, r: f64) -> String {
+    let k = r * 0.552_284_75;
+    format!(
+        "{} {} m {} {} {} {} {} {} c {} {} {} {} {} {} c {} {} {} {} {} {} c {} {} {} {} {} {} c\n",
+        num(cx + r),
+        num(cy),
+        num(cx + r),
+        num(cy + k),
+        num(cx + k),
+        num(cy + r),
+        num(cx),
+        num(cy + r),
+        num(cx - k),
+        num(cy + r),
+        num(cx - r),
+        num(cy + k),
+        num(cx - r),
+        num(cy),
+        num(cx - r),
+        num(cy - k),
+        num(cx - k),
+        num(cy - r),
+        num(cx),
+        num(cy - r),
+        num(cx + k),
+        num(cy - r),
+        num(cx + r),
+        num(cy - k),
+        num(cx + r),
+        num(cy)
+    )
 }
 
 fn copy_layout(fonts: &Fonts<'_>, a: &Appearance, when: &str) -> Result<(Vec<Line>, Layout)> {
@@ -672,4 +856,114 @@ mod tests {
         );
         assert_eq!(counter_rotation(0), None, "upright pages need no matrix");
     }
+}
+
+/// Where the agency seal goes on a signed document (Nghị định 30/2020,
+/// Phụ lục I: the red seal at its real size covering about the left third of
+/// the leader's signature image): `(1-based page, [x, y, width, height])`
+/// for [`crate::sign::SignOptions`], or `None` when no signature has a
+/// visible widget.
+///
+/// The last signed field with a visible widget is the leader's. Its
+/// signature image is found in its appearance stream as Kyso draws it (the
+/// layout's `cm` then `/Sig Do`); for an appearance made by another tool,
+/// or on a rotated page, the whole widget stands in for the image. The seal
+/// is `seal_png`'s real size, else [`DEFAULT_SEAL_MM`]; its right edge at a
+/// third of the image's width, centred on the image's height.
+pub fn seal_placement<S: crate::source::Source>(
+    doc: &crate::document::Document<S>,
+    seal_png: Option<&[u8]>,
+) -> Result<Option<(usize, [f64; 4])>> {
+    let (sw, sh) = match seal_png {
+        Some(b) => {
+            let img = load_png(b, "seal image")?;
+            img.size_mm()
+                .map_or((DEFAULT_SEAL_MM, DEFAULT_SEAL_MM), |(w, h)| {
+                    (f64::from(w), f64::from(h))
+                })
+        }
+        None => (DEFAULT_SEAL_MM, DEFAULT_SEAL_MM),
+    };
+    let (sw, sh) = (sw * MM, sh * MM);
+    let pages = doc.pages()?;
+    let fields = crate::verify::revision::signature_fields(doc)?;
+    for field in fields.iter().rev().filter(|f| f.value.is_some()) {
+        for w in &field.widgets {
+            let Object::Dict(wd) = doc.get(*w)? else {
+                continue;
+            };
+            let Some(Object::Array(r)) = wd.get("Rect").map(|o| doc.resolve(o)).transpose()? else {
+                continue;
+            };
+            let v: Vec<f64> = r
+                .iter()
+                .filter_map(|o| doc.resolve(o).ok().and_then(|o| o.as_f64()))
+                .collect();
+            let [a, b, c, d] = v[..] else { continue };
+            let rect = [a.min(c), b.min(d), a.max(c), b.max(d)];
+            if rect[2] - rect[0] <= 0.0 || rect[3] - rect[1] <= 0.0 {
+                continue;
+            }
+            let page_no = wd
+                .get("P")
+                .and_then(Object::as_ref)
+                .and_then(|p| pages.iter().position(|pg| pg.obj == p))
+                .or_else(|| {
+                    pages.iter().position(|pg| {
+                        matches!(pg.dict.get("Annots").map(|a| doc.resolve(a)),
+                            Some(Ok(Object::Array(items))) if items.iter().any(|i| i.as_ref() == Some(*w)))
+                    })
+                })
+                .map_or(pages.len(), |i| i + 1);
+            let rotated = pages
+                .get(page_no - 1)
+                .is_some_and(|p| p.rotate.rem_euclid(360) != 0);
+            let image = if rotated {
+                None
+            } else {
+                signature_image_in(doc, &wd, rect)
+            };
+            let [x0, y0, x1, y1] = image.unwrap_or(rect);
+            let right = x0 + (x1 - x0) / 3.0;
+            let mid = (y0 + y1) / 2.0;
+            return Ok(Some((page_no, [right - sw, mid - sh / 2.0, sw, sh])));
+        }
+    }
+    Ok(None)
+}
+
+/// The signature image's box on the page, read from a widget appearance
+/// drawn by [`build`]: `q s 0 0 s ox oy cm` around the layout, then
+/// `q w 0 0 h x y cm /Sig Do Q`, in a form whose `/BBox` fills `rect`.
+fn signature_image_in<S: crate::source::Source>(
+    doc: &crate::document::Document<S>,
+    widget: &Dict,
+    rect: [f64; 4],
+) -> Option<[f64; 4]> {
+    let ap = doc.resolve(widget.get("AP")?).ok()?;
+    let n = doc.resolve(ap.as_dict()?.get("N")?).ok()?;
+    let Object::Stream(form) = n else { return None };
+    if form.dict.get("Matrix").is_some() {
+        return None;
+    }
+    let bytes = doc.decode_stream(&form).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
+    let cm = |line: &str| -> Option<[f64; 6]> {
+        let head = line.trim().strip_prefix("q ")?;
+        let head = head.split(" cm").next()?;
+        let v: Vec<f64> = head
+            .split_whitespace()
+            .map(str::parse)
+            .collect::<std::result::Result<_, _>>()
+            .ok()?;
+        v.try_into().ok()
+    };
+    let mut lines = text.lines();
+    let outer = cm(lines.next()?)?;
+    let inner = cm(lines.find(|l| l.contains("/Sig Do"))?)?;
+    let (s, ox, oy) = (outer[0], outer[4], outer[5]);
+    let (w, h, x, y) = (inner[0], inner[3], inner[4], inner[5]);
+    let bx = rect[0] + ox + s * x;
+    let by = rect[1] + oy + s * y;
+    Some([bx, by, bx + s * w, by + s * h])
 }

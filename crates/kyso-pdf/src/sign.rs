@@ -125,21 +125,7 @@ impl Prepared {
         timestamp_token: Option<&[u8]>,
     ) -> Result<()> {
         let der = self.build_cms(signature, chain, timestamp_token)?;
-        if der.len() > self.reserved {
-            return Err(Error::SignatureTooLarge {
-                needed: der.len(),
-                reserved: self.reserved,
-            });
-        }
-        let mut hex = Vec::with_capacity(self.reserved * 2);
-        for b in &der {
-            hex.extend_from_slice(format!("{b:02X}").as_bytes());
-        }
-        hex.resize(self.reserved * 2, b'0');
-        out.seek(SeekFrom::Start(self.contents_offset))?;
-        out.write_all(&hex)?;
-        out.flush()?;
-        Ok(())
+        write_contents(out, self.contents_offset, self.reserved, &der)
     }
 
     /// The DER `ContentInfo` that `finish` embeds.
@@ -195,6 +181,127 @@ pub fn prepare<S: Source + ?Sized, W: Write + Seek>(
 ) -> Result<Prepared> {
     // Fail on an unusable certificate before any work.
     SignatureAlgorithm::for_certificate(signer)?;
+    let cert_len = signer
+        .to_der()
+        .map_err(|e| Error::Crypto(e.to_string()))?
+        .len();
+    let placed = place(src, out, opts, Kind::Signature { cert_len })?;
+    let attrs = crate::cms::signed_attributes(&placed.digest, signer)?;
+    let to_be_signed = crate::cms::to_be_signed(&attrs)?;
+    Ok(Prepared {
+        contents_offset: placed.contents_offset,
+        reserved: placed.reserved,
+        attrs,
+        to_be_signed,
+        signer: signer.clone(),
+        byte_range: placed.byte_range,
+        digest: placed.digest,
+        field_name: placed.field_name,
+    })
+}
+
+/// A document timestamp between [`prepare_document_timestamp`] and
+/// [`PreparedTimestamp::finish`]: the digest the TSA must stamp.
+#[derive(Debug, Clone)]
+pub struct PreparedTimestamp {
+    placed: Placed,
+}
+
+impl PreparedTimestamp {
+    /// SHA-256 over the byte range: the timestamp's message imprint.
+    pub fn document_digest(&self) -> &[u8; 32] {
+        &self.placed.digest
+    }
+
+    /// The field's name.
+    pub fn field_name(&self) -> &str {
+        &self.placed.field_name
+    }
+
+    /// Writes the RFC 3161 token (a DER `ContentInfo`) into the placeholder.
+    pub fn finish<W: Write + Seek>(self, out: &mut W, token: &[u8]) -> Result<()> {
+        let info = crate::timestamp::tst_info(token)?;
+        if info.imprint != self.placed.digest {
+            return Err(Error::Timestamp(
+                "the token does not stamp this document's byte range".into(),
+            ));
+        }
+        write_contents(
+            out,
+            self.placed.contents_offset,
+            self.placed.reserved,
+            token,
+        )
+    }
+}
+
+/// Phase 1 of a document timestamp (PAdES B-LTA, ETSI EN 319 142-1 §5.4.3):
+/// an incremental update with an invisible field whose value is a
+/// `/DocTimeStamp` (`/SubFilter /ETSI.RFC3161`) and a placeholder for the
+/// token.
+pub fn prepare_document_timestamp<S: Source + ?Sized, W: Write + Seek>(
+    src: &S,
+    out: &mut W,
+    field_name: Option<&str>,
+    time: OffsetDateTime,
+) -> Result<PreparedTimestamp> {
+    let mut opts = SignOptions::invisible("", time);
+    opts.field_name = field_name.map(str::to_string);
+    let placed = place(src, out, &opts, Kind::DocumentTimestamp)?;
+    Ok(PreparedTimestamp { placed })
+}
+
+/// Writes `der` as the hex `/Contents` at `offset`, zero-padded to `reserved` bytes.
+fn write_contents<W: Write + Seek>(
+    out: &mut W,
+    offset: u64,
+    reserved: usize,
+    der: &[u8],
+) -> Result<()> {
+    if der.len() > reserved {
+        return Err(Error::SignatureTooLarge {
+            needed: der.len(),
+            reserved,
+        });
+    }
+    let mut hex = Vec::with_capacity(reserved * 2);
+    for b in der {
+        hex.extend_from_slice(format!("{b:02X}").as_bytes());
+    }
+    hex.resize(reserved * 2, b'0');
+    out.seek(SeekFrom::Start(offset))?;
+    out.write_all(&hex)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// What goes into the field's value.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    /// A CAdES signature by a certificate of this DER length.
+    Signature { cert_len: usize },
+    /// An RFC 3161 document timestamp.
+    DocumentTimestamp,
+}
+
+/// The written update's facts, for either kind.
+#[derive(Debug, Clone)]
+struct Placed {
+    contents_offset: u64,
+    reserved: usize,
+    byte_range: [u64; 4],
+    digest: [u8; 32],
+    field_name: String,
+}
+
+/// Writes the original and the update with the field, widget, appearance and
+/// value placeholder; hashes the byte range.
+fn place<S: Source + ?Sized, W: Write + Seek>(
+    src: &S,
+    out: &mut W,
+    opts: &SignOptions,
+    kind: Kind,
+) -> Result<Placed> {
     let doc = Document::open_with(src, ReadOptions::lenient())?;
     let pages = doc.pages()?;
     let style = opts.appearance.style;
@@ -273,15 +380,23 @@ pub fn prepare<S: Source + ?Sized, W: Write + Seek>(
     ]);
     up.put(field_ref, widget);
 
-    let cert_len = signer
-        .to_der()
-        .map_err(|e| Error::Crypto(e.to_string()))?
-        .len();
-    let reserved = opts.contents_reserve.unwrap_or(20_000 + 4 * cert_len);
+    let (reserved, type_name, sub_filter) = match kind {
+        Kind::Signature { cert_len } => (
+            opts.contents_reserve.unwrap_or(20_000 + 4 * cert_len),
+            "Sig",
+            "ETSI.CAdES.detached",
+        ),
+        // A token with the TSA's certificate is a few kilobytes.
+        Kind::DocumentTimestamp => (
+            opts.contents_reserve.unwrap_or(16_000),
+            "DocTimeStamp",
+            "ETSI.RFC3161",
+        ),
+    };
     let mut sig = Dict::from_pairs([
-        ("Type", Object::name("Sig")),
+        ("Type", Object::name(type_name)),
         ("Filter", Object::name("Adobe.PPKLite")),
-        ("SubFilter", Object::name("ETSI.CAdES.detached")),
+        ("SubFilter", Object::name(sub_filter)),
         // Placeholders, patched below: fixed widths keep every offset stable.
         ("ByteRange", Object::name(&BYTE_RANGE_MARKER[1..])),
         (
@@ -292,9 +407,11 @@ pub fn prepare<S: Source + ?Sized, W: Write + Seek>(
             }
             .into(),
         ),
-        ("M", PdfString::text(&pdf_date(opts.signing_time)).into()),
-        ("Name", PdfString::text(&opts.appearance.signer_name).into()),
     ]);
+    if let Kind::Signature { .. } = kind {
+        sig.set("M", PdfString::text(&pdf_date(opts.signing_time)));
+        sig.set("Name", PdfString::text(&opts.appearance.signer_name));
+    }
     if let Some(r) = &opts.reason {
         sig.set("Reason", PdfString::text(r));
     }
@@ -349,15 +466,9 @@ pub fn prepare<S: Source + ?Sized, W: Write + Seek>(
     out.write_all(&ser.bytes)?;
     out.flush()?;
     let digest: [u8; 32] = hasher.finalize().into();
-
-    let attrs = crate::cms::signed_attributes(&digest, signer)?;
-    let to_be_signed = crate::cms::to_be_signed(&attrs)?;
-    Ok(Prepared {
+    Ok(Placed {
         contents_offset: base + lt as u64 + 1,
         reserved,
-        attrs,
-        to_be_signed,
-        signer: signer.clone(),
         byte_range,
         digest,
         field_name,
@@ -447,6 +558,61 @@ pub fn pdf_date_to_iso(s: &str) -> Option<String> {
     };
     let t = local.assume_offset(offset);
     Some(appearance::iso_time_vn(t))
+}
+
+/// Adds a Document Security Store (ISO 32000-2 §12.8.4.3; PAdES B-LT) as
+/// one incremental update: `certs` (DER certificates) and `crls` (DER CRLs)
+/// appended to the catalog's `/DSS` `/Certs` and `/CRLs` (kept, when the
+/// document has a DSS already, with what it holds). Nothing else changes,
+/// so profile A accepts the revision after any signature.
+pub fn add_dss<S: Source + ?Sized, W: Write + Seek>(
+    src: &S,
+    out: &mut W,
+    certs: &[Vec<u8>],
+    crls: &[Vec<u8>],
+) -> Result<()> {
+    let doc = Document::open_with(src, ReadOptions::lenient())?;
+    let (root, mut catalog) = doc.catalog()?;
+    let mut up = Update::new(&doc);
+    let mut dss = match catalog.get("DSS").map(|d| doc.resolve(d)).transpose()? {
+        Some(Object::Dict(d)) => d,
+        None | Some(Object::Null) => Dict::from_pairs([("Type", Object::name("DSS"))]),
+        Some(_) => return Err(Error::Structure("/DSS is not a dictionary".into())),
+    };
+    for (key, items) in [("Certs", certs), ("CRLs", crls)] {
+        if items.is_empty() {
+            continue;
+        }
+        let mut list = match dss.get(key).map(|a| doc.resolve(a)).transpose()? {
+            Some(Object::Array(a)) => a,
+            None | Some(Object::Null) => Vec::new(),
+            Some(_) => return Err(Error::Structure(format!("/DSS /{key} is not an array"))),
+        };
+        for der in items {
+            let r = up.add(Object::Stream(Stream {
+                dict: Dict::from_pairs([("Filter", Object::name("FlateDecode"))]),
+                data: StreamData::Bytes(crate::filter::deflate(der)),
+            }));
+            list.push(r.into());
+        }
+        dss.set(key, Object::Array(list));
+    }
+    let dss_ref = match catalog.get("DSS") {
+        Some(Object::Ref(r)) => *r,
+        _ => up.allocate(),
+    };
+    up.put(dss_ref, dss);
+    if catalog.get("DSS").and_then(Object::as_ref) != Some(dss_ref) {
+        catalog.set("DSS", dss_ref);
+        up.put(root, catalog);
+    }
+    let base = doc.source().len();
+    let ser = up.serialize(&doc)?;
+    out.seek(SeekFrom::Start(0))?;
+    for_each_chunk(doc.source(), 0..base, |chunk| out.write_all(chunk))?;
+    out.write_all(&ser.bytes)?;
+    out.flush()?;
+    Ok(())
 }
 
 fn add_field_to_acroform<S: Source>(

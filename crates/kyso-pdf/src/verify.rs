@@ -62,6 +62,9 @@ pub struct VerifyOptions {
     pub original: Option<Original>,
     /// The validation time (passed in, never read deep inside).
     pub now: OffsetDateTime,
+    /// Revocation lists from outside the document (`kyso verify --crl`, a
+    /// CRL fetched from its distribution point), checked like the DSS's.
+    pub crls: Vec<x509_cert::crl::CertificateList>,
 }
 
 const ID_SIGNATURE_TIMESTAMP: const_oid::ObjectIdentifier = crate::cms::SIGNATURE_TIMESTAMP_TOKEN;
@@ -130,7 +133,8 @@ pub fn verify<S: Source + Copy>(src: S, opts: &VerifyOptions) -> Report {
             format!("{trailing} bytes follow the last %%EOF"),
         ));
     }
-    let dss = revocation::read_dss(&doc);
+    let mut dss = revocation::read_dss(&doc);
+    dss.crls.extend(opts.crls.iter().cloned());
     let mut verdicts: BTreeMap<usize, Verdict> = BTreeMap::new();
     // One SHA-256 pass over the file serves the file's digest, the issued
     // document's (a prefix) and each signed range's first part (a prefix).

@@ -210,6 +210,7 @@ fn vopts(profile: Profile, trust: &[Certificate]) -> VerifyOptions {
         trust: trust.to_vec(),
         original: None,
         now: OffsetDateTime::now_utc(),
+        crls: Vec::new(),
     }
 }
 
