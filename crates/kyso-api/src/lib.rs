@@ -324,6 +324,32 @@ pub struct SigningRequest {
     pub updated_at: String,
 }
 
+/// What the clerk (văn thư) gives a signed request at issuance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct IssueRequest {
+    /// Số, ký hiệu, e.g. `12/UBND-VP`.
+    pub number_symbol: String,
+    /// Ngày ban hành, `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// A request the clerk issued: numbered, dated and sealed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Issuance {
+    /// The request, now `issued`.
+    pub request: SigningRequest,
+    /// Số, ký hiệu.
+    pub number_symbol: String,
+    /// Ngày ban hành, `YYYY-MM-DD`.
+    pub date: String,
+    /// SHA-256 of the issued PDF (the leader's signature, then the seal's), hex.
+    pub issued_sha256: String,
+    /// Who issued it (user name).
+    pub issued_by: String,
+    /// When (RFC 3339).
+    pub issued_at: String,
+}
+
 /// One step in a request's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct HistoryEntry {

@@ -45,6 +45,30 @@ enum AdminCommand {
     /// Khóa trong HSM (PKCS#11) / keys in an HSM (PKCS#11 token).
     #[command(subcommand)]
     Hsm(crate::hsm::HsmCmd),
+    /// Lưu trữ / archive.
+    #[command(subcommand)]
+    Archive(ArchiveCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum ArchiveCmd {
+    /// Xuất văn bản đã phát hành của đơn vị trong một khoảng ngày, kèm báo cáo kiểm tra
+    /// (JSON, tiếng Việt) và bảng băm SHA-256 / export a unit's issued documents for a
+    /// period with their verification reports (JSON, Vietnamese text) and a SHA-256 manifest.
+    Export {
+        /// Mã đơn vị / unit id.
+        #[arg(long)]
+        unit: String,
+        /// Từ ngày ban hành (YYYY-MM-DD) / first issue date.
+        #[arg(long)]
+        from: String,
+        /// Đến ngày (YYYY-MM-DD, tính cả ngày này) / last issue date, inclusive.
+        #[arg(long)]
+        to: String,
+        /// Thư mục ra (chưa tồn tại) / output directory (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -265,6 +289,38 @@ pub fn run(args: AdminArgs) -> Result<(), Failure> {
                 }
             }
             AdminCommand::Ca(CaCmd::Export) => print!("{}", state.ca.cert_pem()),
+            AdminCommand::Archive(ArchiveCmd::Export {
+                unit,
+                from,
+                to,
+                out,
+            }) => {
+                let m = kyso_gateway::archive::export(&state, &unit, &from, &to, &out)
+                    .await
+                    .map_err(|e| {
+                        Failure::usage(
+                            format!("không xuất được lưu trữ: {e}"),
+                            format!("archive export failed: {e}"),
+                        )
+                    })?;
+                println!(
+                    "đã xuất / exported: {} văn bản / documents, {} → {}",
+                    m.documents.len(),
+                    out.display(),
+                    "manifest.json, SHA256SUMS"
+                );
+                let failed = m
+                    .documents
+                    .iter()
+                    .filter(|d| d.indication != "TOTAL_PASSED")
+                    .count();
+                if failed > 0 {
+                    return Err(Failure::verdict(
+                        format!("{failed} văn bản không còn hợp lệ (xem báo cáo)"),
+                        format!("{failed} document(s) no longer verify (see their reports)"),
+                    ));
+                }
+            }
             AdminCommand::Hsm(_) => {}
         }
         Ok(())

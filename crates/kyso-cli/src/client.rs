@@ -101,6 +101,28 @@ enum ClientCommand {
     },
     /// Gửi các chữ ký đang chờ / upload the waiting signatures.
     Sync,
+    /// Văn thư: văn bản đã ký chờ phát hành của đơn vị / clerk: signed documents of
+    /// the unit waiting for issuance.
+    IssuanceList {
+        /// Định dạng / output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Văn thư: phát hành văn bản đã ký (số, ký hiệu, ngày; cổng đóng dấu của đơn vị) /
+    /// clerk: issue a signed document (number, date; the gateway adds the unit's seal).
+    Issue {
+        /// Mã yêu cầu / request id.
+        id: String,
+        /// Số, ký hiệu, vd. 12/UBND-VP / number and symbol.
+        #[arg(long)]
+        number: String,
+        /// Ngày ban hành YYYY-MM-DD / issue date.
+        #[arg(long)]
+        date: String,
+        /// Lưu bản phát hành vào tệp / save the issued PDF to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Trả lại văn bản kèm lý do / decline with a reason.
     Decline {
         /// Mã yêu cầu / request id.
@@ -621,6 +643,74 @@ pub fn run(args: ClientArgs) -> Result<(), Failure> {
                     format!("cổng từ chối {} chữ ký", flushed.refused.len()),
                     format!("the gateway refused {} signature(s)", flushed.refused.len()),
                 ));
+            }
+            Ok(())
+        }
+        ClientCommand::IssuanceList { format } => {
+            let s = session(&store, server)?;
+            let client = client_for(&s, pin)?;
+            let list = rt.block_on(client.issuance_list()).map_err(failure)?;
+            match format {
+                Format::Json => {
+                    let text = serde_json::to_string_pretty(&list).map_err(|e| {
+                        Failure::usage(format!("lỗi JSON: {e}"), format!("JSON: {e}"))
+                    })?;
+                    println!("{text}");
+                }
+                Format::Text => {
+                    if list.is_empty() {
+                        println!("không có văn bản chờ phát hành / nothing waits for issuance");
+                    }
+                    for r in &list {
+                        println!(
+                            "{}  {} — {} (ký / signed by {}, {})",
+                            r.id, r.document_type, r.title, r.signer.full_name, r.updated_at
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        ClientCommand::Issue {
+            id,
+            number,
+            date,
+            out,
+        } => {
+            let s = session(&store, server)?;
+            let client = client_for(&s, pin)?;
+            let req = kyso_api::IssueRequest {
+                number_symbol: number,
+                date,
+            };
+            let (issued, bytes) = rt
+                .block_on(async {
+                    let issued = client.issue(&id, &req).await?;
+                    let bytes = match &out {
+                        Some(_) => {
+                            let b = client.issued_document(&id).await?;
+                            let sha = hex_sha256(&b);
+                            if sha != issued.issued_sha256 {
+                                return Err(Error::DocumentMismatch {
+                                    expected: issued.issued_sha256.clone(),
+                                    actual: sha,
+                                });
+                            }
+                            Some(b)
+                        }
+                        None => None,
+                    };
+                    Ok::<_, Error>((issued, bytes))
+                })
+                .map_err(failure)?;
+            println!(
+                "đã phát hành / issued: {} — số / No. {}, ngày / date {}",
+                issued.request.id, issued.number_symbol, issued.date
+            );
+            println!("  SHA-256: {}", issued.issued_sha256);
+            if let (Some(out), Some(bytes)) = (&out, &bytes) {
+                write_out(out, bytes)?;
+                println!("  đã lưu / saved: {}", out.display());
             }
             Ok(())
         }

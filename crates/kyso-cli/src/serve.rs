@@ -80,8 +80,9 @@ pub struct ServeArgs {
     /// pending request's deadline its leader gets a reminder push (off: no reminders).
     #[arg(long, default_value = "2h", value_parser = parse_lead)]
     reminder_lead: ReminderLead,
-    /// Nhãn token PKCS#11 giữ khóa của TSA; không có thì khóa nằm trong tệp (chỉ để chạy thử) /
-    /// the PKCS#11 token that holds the TSA's key; without it the key is a file in DATA/tsa (demo only).
+    /// Nhãn token PKCS#11 giữ khóa của TSA và con dấu các đơn vị; không có thì khóa nằm trong tệp
+    /// (chỉ để chạy thử) / the PKCS#11 token that holds the TSA's key and the units' seal keys
+    /// (`seal-<unit id>`); without it the keys are files in DATA/tsa and DATA/seals (demo only).
     #[arg(long)]
     hsm_token: Option<String>,
     /// Mô-đun PKCS#11 / the PKCS#11 module.
@@ -101,6 +102,28 @@ pub struct ServeArgs {
     /// OID chính sách của TSA / the TSA's policy OID (RFC 3161 TSAPolicyId).
     #[arg(long, default_value_t = kyso_gateway::tsa::DEFAULT_POLICY.to_string())]
     tsa_policy: String,
+    /// Địa chỉ công khai của cổng (ghi vào chứng thư làm điểm phân phối CRL); mặc định
+    /// http(s)://ĐỊA-CHỈ-LẮNG-NGHE / the gateway's public URL, written into issued
+    /// certificates as the CRL distribution point (PUBLIC_URL/api/v1/ca/crl); default
+    /// http(s)://LISTEN.
+    #[arg(long)]
+    public_url: Option<String>,
+}
+
+/// The gateway's public URL: `--public-url`, else the scheme and the address
+/// it listens on.
+fn public_url(args: &ServeArgs) -> String {
+    match &args.public_url {
+        Some(u) => u.trim_end_matches('/').to_string(),
+        None => {
+            let scheme = if args.tls_cert.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{}", args.listen)
+        }
+    }
 }
 
 /// The token the flags describe, if any.
@@ -291,7 +314,9 @@ pub async fn open_state(
         TrustKeys {
             ca: kyso_gateway::ca::CaKey::File,
             tsa: Some(kyso_gateway::tsa::TsaConfig::default()),
+            seal: kyso_gateway::seal::SealKeys::File,
         },
+        None,
     )
     .await
 }
@@ -310,7 +335,9 @@ pub async fn open_admin_state(data: PathBuf, database: Option<&str>) -> Result<A
         TrustKeys {
             ca: kyso_gateway::ca::CaKey::Existing,
             tsa: None,
+            seal: kyso_gateway::seal::SealKeys::File,
         },
+        None,
     )
     .await
 }
@@ -321,9 +348,14 @@ pub struct TrustKeys {
     pub ca: kyso_gateway::ca::CaKey,
     /// The timestamp authority, if this process serves one.
     pub tsa: Option<kyso_gateway::tsa::TsaConfig>,
+    /// Where the units' agency seal keys are.
+    pub seal: kyso_gateway::seal::SealKeys,
 }
 
-/// [`open_state`] with push providers and the gateway's own keys.
+/// [`open_state`] with push providers, the gateway's own keys and the
+/// address it is reached at (the CRL's distribution point in the
+/// certificates it issues).
+#[allow(clippy::too_many_arguments)]
 pub async fn open_state_with(
     data: PathBuf,
     database: Option<&str>,
@@ -332,8 +364,10 @@ pub async fn open_state_with(
     app_attest: Option<kyso_gateway::state::AppAttest>,
     push: kyso_gateway::push::PushConfig,
     keys: TrustKeys,
+    public_url: Option<String>,
 ) -> Result<AppState, Failure> {
     let mut config = Config::new(data);
+    config.public_url = public_url;
     if let Some(p) = province {
         config.province = p;
     }
@@ -342,6 +376,7 @@ pub async fn open_state_with(
     config.push = push;
     config.ca_key = keys.ca;
     config.tsa = keys.tsa;
+    config.seal_keys = keys.seal;
     AppState::open(config, database, kyso_gateway::system_clock())
         .await
         .map_err(|e| {
@@ -390,21 +425,17 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             TrustKeys {
                 ca: ca_key(&args)?,
                 tsa: Some(tsa_config(&args)?),
+                // With a token, every unit's seal key is made and kept there.
+                seal: token_config(&args)?
+                    .map(kyso_gateway::seal::SealKeys::Hsm)
+                    .unwrap_or_default(),
             },
+            Some(public_url(&args)),
         )
         .await?;
         if args.demo {
             let info = seed_demo(&state, &args.demo_password).await?;
-            let scheme = if args.tls_cert.is_some() {
-                "https"
-            } else {
-                "http"
-            };
-            print_demo(
-                &info,
-                &format!("{scheme}://{}", args.listen),
-                &args.demo_password,
-            );
+            print_demo(&info, &public_url(&args), &args.demo_password);
         }
         let tls = match (args.tls_cert, args.tls_key) {
             (Some(c), Some(k)) => Some((c, k)),

@@ -311,6 +311,33 @@ impl Client {
         self.json(rb).await
     }
 
+    /// `GET /clerk/issuance`: signed requests of the clerk's unit waiting
+    /// for number, date and seal.
+    pub async fn issuance_list(&self) -> Result<Vec<SigningRequest>> {
+        let rb = self.request(Method::GET, &["clerk", "issuance"], true)?;
+        self.json(rb).await
+    }
+
+    /// `POST /clerk/requests/{id}/issue`: the clerk issues a signed request
+    /// with `number_symbol` and `date` (`YYYY-MM-DD`); the gateway adds the
+    /// agency seal's signature.
+    pub async fn issue(
+        &self,
+        id: &str,
+        req: &kyso_api::IssueRequest,
+    ) -> Result<kyso_api::Issuance> {
+        let rb = self
+            .request(Method::POST, &["clerk", "requests", id, "issue"], true)?
+            .json(req);
+        self.json(rb).await
+    }
+
+    /// `GET /clerk/requests/{id}/issued`: the issued PDF.
+    pub async fn issued_document(&self, id: &str) -> Result<Vec<u8>> {
+        let rb = self.request(Method::GET, &["clerk", "requests", id, "issued"], true)?;
+        self.bytes(rb, MAX_DOCUMENT).await
+    }
+
     /// `POST /device/requests/{id}/decline`.
     pub async fn decline(&self, id: &str, reason: &str) -> Result<SigningRequest> {
         let rb = self

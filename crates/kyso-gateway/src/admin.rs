@@ -286,6 +286,19 @@ pub async fn devices(state: &AppState) -> AppResult<Vec<Device>> {
 /// Revokes a device: from this commit on, its uploads are refused and it
 /// gets no pushes (its push token is forgotten).
 pub async fn revoke_device(state: &AppState, actor: &str, id: &str) -> AppResult<()> {
+    revoke_in_db(state, actor, id).await?;
+    // Tell the world at once: a new CRL, when this process holds the CA key
+    // (else the serving gateway signs it at the next request for it). After
+    // the revocation's transaction and its write lock are gone.
+    if state.ca.key().is_some()
+        && let Err(e) = crate::crl::refresh(state).await
+    {
+        tracing::error!(error = %e.message, "the CRL was not signed again after a revocation");
+    }
+    Ok(())
+}
+
+async fn revoke_in_db(state: &AppState, actor: &str, id: &str) -> AppResult<()> {
     let db = &state.db;
     let now = state.now();
     let mut w = db.begin_write().await?;

@@ -55,6 +55,9 @@ pub struct DeviceCa {
     key: Option<Arc<dyn KeySigner>>,
     cert: Certificate,
     cert_pem: String,
+    /// Where its CRL is published (`…/api/v1/ca/crl`), written into every
+    /// certificate issued from now on as its CRL distribution point.
+    crl_url: Option<String>,
 }
 
 impl std::fmt::Debug for DeviceCa {
@@ -172,6 +175,7 @@ impl DeviceCa {
                 key: signer,
                 cert,
                 cert_pem,
+                crl_url: None,
             });
         }
         let signer = signer.ok_or("no device CA key")?;
@@ -217,6 +221,105 @@ impl DeviceCa {
             key: Some(signer),
             cert,
             cert_pem,
+            crl_url: None,
+        })
+    }
+
+    /// Publishes the CRL at `url` (an `http(s)://` URL): certificates issued
+    /// from now on name it as their CRL distribution point (RFC 5280
+    /// §4.2.1.13), so validators such as pyHanko fetch it themselves.
+    pub fn set_crl_url(&mut self, url: Option<String>) {
+        self.crl_url = url;
+    }
+
+    /// The CRL's URL, when published.
+    pub fn crl_url(&self) -> Option<&str> {
+        self.crl_url.as_deref()
+    }
+
+    /// The `cRLDistributionPoints` extension naming [`Self::crl_url`].
+    fn crl_distribution_point(
+        &self,
+    ) -> Result<Option<x509_cert::ext::pkix::CrlDistributionPoints>, String> {
+        use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+        use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+        let Some(url) = &self.crl_url else {
+            return Ok(None);
+        };
+        let uri = der::asn1::Ia5String::new(url).map_err(|e| format!("CRL URL {url}: {e}"))?;
+        Ok(Some(x509_cert::ext::pkix::CrlDistributionPoints(vec![
+            DistributionPoint {
+                distribution_point: Some(DistributionPointName::FullName(vec![
+                    GeneralName::UniformResourceIdentifier(uri),
+                ])),
+                reasons: None,
+                crl_issuer: None,
+            },
+        ])))
+    }
+
+    /// Signs a CRL (RFC 5280 §5) with the CA's key, wherever it is: the
+    /// issuer, the algorithm and the authority key identifier are filled in
+    /// here, the rest (times, entries, number) comes from the caller.
+    pub fn sign_crl(
+        &self,
+        this_update: SystemTime,
+        next_update: SystemTime,
+        revoked: Vec<x509_cert::crl::RevokedCert>,
+        number: u64,
+    ) -> Result<x509_cert::crl::CertificateList, String> {
+        use sha2::Digest;
+        use x509_cert::ext::AsExtension;
+        let key = self
+            .key
+            .as_ref()
+            .ok_or("the device CA's key is not open here (it is in a token)")?;
+        let issuer = self.cert.tbs_certificate.subject.clone();
+        let alg = spki::AlgorithmIdentifierOwned {
+            oid: key.algorithm(),
+            parameters: None,
+        };
+        let number = der::asn1::Uint::new(&number.to_be_bytes()).map_err(|e| e.to_string())?;
+        let mut extensions = vec![
+            x509_cert::ext::pkix::CrlNumber(number)
+                .to_extension(&issuer, &[])
+                .map_err(|e| e.to_string())?,
+        ];
+        // The CA certificate's own key identifier, so validators pick the
+        // right key (RFC 5280 §5.2.1).
+        if let Some(ski) = kyso_pdf::verify::chain::extension::<
+            x509_cert::ext::pkix::SubjectKeyIdentifier,
+        >(&self.cert)
+        {
+            extensions.push(
+                x509_cert::ext::pkix::AuthorityKeyIdentifier {
+                    key_identifier: Some(ski.0),
+                    authority_cert_issuer: None,
+                    authority_cert_serial_number: None,
+                }
+                .to_extension(&issuer, &[])
+                .map_err(|e| e.to_string())?,
+            );
+        }
+        let time = |t: SystemTime| Time::try_from(t).map_err(|e| e.to_string());
+        let tbs = x509_cert::crl::TbsCertList {
+            version: x509_cert::Version::V2,
+            signature: alg.clone(),
+            issuer,
+            this_update: time(this_update)?,
+            next_update: Some(time(next_update)?),
+            revoked_certificates: (!revoked.is_empty()).then_some(revoked),
+            crl_extensions: Some(extensions),
+        };
+        let digest: [u8; 32] =
+            sha2::Sha256::digest(tbs.to_der().map_err(|e| e.to_string())?).into();
+        let signature = key
+            .sign_digest(&digest)
+            .map_err(|e| format!("the device CA key did not sign the CRL: {e}"))?;
+        Ok(x509_cert::crl::CertificateList {
+            tbs_cert_list: tbs,
+            signature_algorithm: alg,
+            signature: der::asn1::BitString::from_bytes(&signature).map_err(|e| e.to_string())?,
         })
     }
 
@@ -281,7 +384,7 @@ impl DeviceCa {
             enable_key_encipherment: false,
         };
         let signer = self.signer()?;
-        CertificateBuilder::new(
+        let mut builder = CertificateBuilder::new(
             profile,
             serial()?,
             validity(now, 2)?,
@@ -289,9 +392,11 @@ impl DeviceCa {
             spki.clone(),
             &signer,
         )
-        .map_err(|e| e.to_string())?
-        .build::<DerSignature>()
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+        if let Some(dp) = self.crl_distribution_point()? {
+            builder.add_extension(&dp).map_err(|e| e.to_string())?;
+        }
+        builder.build::<DerSignature>().map_err(|e| e.to_string())
     }
 }
 
@@ -331,6 +436,48 @@ impl DeviceCa {
         builder
             .add_extension(&TimeStampingOnly)
             .map_err(|e| e.to_string())?;
+        if let Some(dp) = self.crl_distribution_point()? {
+            builder.add_extension(&dp).map_err(|e| e.to_string())?;
+        }
+        builder.build::<DerSignature>().map_err(|e| e.to_string())
+    }
+}
+
+impl DeviceCa {
+    /// Issues the certificate of a unit's agency seal for `spki` (wherever
+    /// its key lives): the unit as organisation and common name, `OU=seal`
+    /// so reports tell it from a person, digitalSignature and
+    /// nonRepudiation, the CRL distribution point; valid five years.
+    pub fn issue_seal(
+        &self,
+        spki: &SubjectPublicKeyInfoOwned,
+        unit_name: &str,
+        now: SystemTime,
+    ) -> Result<Certificate, String> {
+        let subject = name(&[
+            (const_oid::db::rfc4519::C, "VN"),
+            (const_oid::db::rfc4519::O, unit_name),
+            (const_oid::db::rfc4519::OU, "seal"),
+            (const_oid::db::rfc4519::CN, unit_name),
+        ])?;
+        let profile = Profile::Leaf {
+            issuer: self.cert.tbs_certificate.subject.clone(),
+            enable_key_agreement: false,
+            enable_key_encipherment: false,
+        };
+        let signer = self.signer()?;
+        let mut builder = CertificateBuilder::new(
+            profile,
+            serial()?,
+            validity(now, 5)?,
+            subject,
+            spki.clone(),
+            &signer,
+        )
+        .map_err(|e| e.to_string())?;
+        if let Some(dp) = self.crl_distribution_point()? {
+            builder.add_extension(&dp).map_err(|e| e.to_string())?;
+        }
         builder.build::<DerSignature>().map_err(|e| e.to_string())
     }
 }

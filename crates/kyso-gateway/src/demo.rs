@@ -153,7 +153,8 @@ pub async fn seed(state: &AppState, password: &str) -> AppResult<DemoInfo> {
             Role::Leader,
             2,
         ),
-        ("clerk1", "Phạm Thu Dung", "Văn thư", Role::Clerk, 1),
+        // The province's clerk: issues (numbers and seals) what its leaders sign.
+        ("clerk1", "Phạm Thu Dung", "Văn thư", Role::Clerk, 0),
         (
             "admin",
             "Quản trị hệ thống",

@@ -2,20 +2,24 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod archive;
 pub mod audit;
 pub mod auth;
 pub mod ca;
 pub mod cache;
+pub mod crl;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
 pub mod incoming;
+pub mod issuance;
 pub mod meetings;
 pub mod outbox;
 pub mod push;
 pub mod requests;
 pub mod routes;
+pub mod seal;
 pub mod state;
 pub mod store;
 pub mod tsa;

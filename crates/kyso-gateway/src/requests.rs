@@ -121,6 +121,18 @@ pub async fn inbox(db: &Db, signer_id: &str) -> AppResult<Vec<SigningRequest>> {
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
+/// Signed requests of `unit_id` waiting for the clerk's issuance, oldest
+/// signature first.
+pub async fn awaiting_issuance(db: &Db, unit_id: &str) -> AppResult<Vec<SigningRequest>> {
+    let rows = sqlx::query(&db.sql(&format!(
+        "{SELECT} WHERE r.unit_id = ? AND r.status = 'signed' ORDER BY r.updated_at, r.id"
+    )))
+    .bind(unit_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
 /// The request with its history.
 pub async fn with_history(db: &Db, id: &str) -> AppResult<RequestWithHistory> {
     let request = get(db, id).await?;

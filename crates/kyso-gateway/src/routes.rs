@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod clerk;
 pub mod device;
 pub mod incoming;
 pub mod integrator;
@@ -45,10 +46,11 @@ use crate::state::AppState;
         meetings::my_meetings, meetings::my_meeting, meetings::meeting_document, meetings::give_opinion,
         meetings::my_meeting_summary, meetings::meeting_events, meetings::present, meetings::delegate_presenter,
         admin::units, admin::create_unit, admin::users, admin::create_user, admin::create_key, admin::devices, admin::revoke,
-        admin::audit, admin::ca,
+        admin::audit, admin::ca, admin::crl,
+        clerk::waiting, clerk::issue, clerk::issued,
         tsa::timestamp,
     ),
-    components(schemas(kyso_api::ErrorBody, kyso_api::ErrorCode, kyso_api::WebhookEvent, kyso_api::RequestEvent, kyso_api::PushPayload,
+    components(schemas(kyso_api::ErrorBody, kyso_api::IssueRequest, kyso_api::Issuance, kyso_api::ErrorCode, kyso_api::WebhookEvent, kyso_api::RequestEvent, kyso_api::PushPayload,
         kyso_api::PresenterState)),
     modifiers(&Bearer, &CommonErrors),
 )]
@@ -263,6 +265,7 @@ fn operations() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         POST "/auth/logout" => auth::logout,
         GET "/me" => auth::me,
         GET "/ca" => admin::ca,
+        GET "/ca/crl" => admin::crl,
         POST "/tsa" => tsa::timestamp,
         POST "/requests" => integrator::submit,
         GET "/requests/{id}" => integrator::get,
@@ -297,6 +300,9 @@ fn operations() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         GET "/device/meetings/{id}/events" => meetings::meeting_events,
         POST "/device/meetings/{id}/presenter" => meetings::present,
         POST "/device/meetings/{id}/presenter/delegate" => meetings::delegate_presenter,
+        GET "/clerk/issuance" => clerk::waiting,
+        POST "/clerk/requests/{id}/issue" => clerk::issue,
+        GET "/clerk/requests/{id}/issued" => clerk::issued,
         GET "/admin/units" => admin::units,
         POST "/admin/units" => admin::create_unit,
         GET "/admin/users" => admin::users,

@@ -56,6 +56,13 @@ pub struct Config {
     /// for tools that open the data without serving (`kyso admin`), so they
     /// neither create a TSA key nor need the token.
     pub tsa: Option<crate::tsa::TsaConfig>,
+    /// The address clients and validators reach the gateway at
+    /// (`https://ky-so.example.gov.vn`), without a trailing `/api/v1`:
+    /// certificates issued name `PUBLIC_URL/api/v1/ca/crl` as their CRL
+    /// distribution point. `None`: no distribution point is written.
+    pub public_url: Option<String>,
+    /// Where the units' seal keys live.
+    pub seal_keys: crate::seal::SealKeys,
 }
 
 /// What the gateway checks iOS enrollments against.
@@ -80,6 +87,8 @@ impl Config {
             push: crate::push::PushConfig::default(),
             ca_key: crate::ca::CaKey::File,
             tsa: Some(crate::tsa::TsaConfig::default()),
+            public_url: None,
+            seal_keys: crate::seal::SealKeys::File,
         }
     }
 }
@@ -99,6 +108,8 @@ pub struct Inner {
     pub ca: DeviceCa,
     /// Timestamp authority (RFC 3161), when configured.
     pub tsa: Option<Tsa>,
+    /// The units' agency seals.
+    pub seals: crate::seal::Seals,
     /// Live events.
     pub events: Events,
     /// Login rate limiting.
@@ -138,12 +149,18 @@ impl AppState {
             .await
             .map_err(|e| format!("database: {e}"))?;
         let store = DocStore::open(&config.data_dir).map_err(|e| format!("document store: {e}"))?;
-        let ca = DeviceCa::open(
+        let mut ca = DeviceCa::open(
             &config.data_dir,
             &config.province,
             clock.now().into(),
             &config.ca_key,
         )?;
+        ca.set_crl_url(
+            config
+                .public_url
+                .as_ref()
+                .map(|u| format!("{}{}", u.trim_end_matches('/'), crate::crl::PATH)),
+        );
         let tsa = match &config.tsa {
             Some(t) => Some(Tsa::open(
                 &config.data_dir,
@@ -157,11 +174,13 @@ impl AppState {
         // One process owns a SQLite data directory; PostgreSQL may be shared.
         let cache = !db.is_postgres();
         let notifier = Notifier::new(&config.push, &config.data_dir)?;
+        let seals = crate::seal::Seals::new(&config.data_dir, config.seal_keys.clone());
         Ok(Self(Arc::new(Inner {
             db,
             store,
             ca,
             tsa,
+            seals,
             events: Events::default(),
             limiter: LoginLimiter::default(),
             sessions: Sessions::new(cache),

@@ -313,9 +313,15 @@ impl Tsa {
     }
 }
 
-/// Whether a stored TSA certificate still fits: the same key, issued by
-/// this CA (its signature checks), and valid for more than a day.
-fn usable(cert: &Certificate, signer: &dyn KeySigner, ca: &DeviceCa, now: SystemTime) -> bool {
+/// Whether a stored certificate of the gateway's own (the TSA's, a seal's)
+/// still fits: the same key, issued by this CA (its signature checks), and
+/// valid for more than a day.
+pub(crate) fn usable(
+    cert: &Certificate,
+    signer: &dyn KeySigner,
+    ca: &DeviceCa,
+    now: SystemTime,
+) -> bool {
     let day = std::time::Duration::from_secs(24 * 3600);
     &cert.tbs_certificate.subject_public_key_info == signer.public_key()
         && cert.tbs_certificate.issuer == ca.cert().tbs_certificate.subject
@@ -478,6 +484,14 @@ pub async fn respond(state: &AppState, request: &[u8]) -> AppResult<Vec<u8>> {
             return rejection(refusal).map_err(AppError::internal);
         }
     };
+    let token = issue(state, tsa, &req).await?;
+    let ci = ContentInfo::from_der(&token).map_err(AppError::internal)?;
+    granted(ci).map_err(AppError::internal)
+}
+
+/// A token for an accepted request, under the next serial number, recorded
+/// in the transaction that takes the number.
+async fn issue(state: &AppState, tsa: &Tsa, req: &TimeStampReq) -> AppResult<Vec<u8>> {
     let db = &state.db;
     let mut w = db.begin_write().await?;
     let serial: i64 = sqlx::query_scalar(&db.sql(
@@ -488,7 +502,7 @@ pub async fn respond(state: &AppState, request: &[u8]) -> AppResult<Vec<u8>> {
     let serial = u64::try_from(serial).map_err(AppError::internal)?;
     let gen_time = state.clock.now();
     let token = tsa
-        .token(&req, serial, gen_time)
+        .token(req, serial, gen_time)
         .map_err(AppError::internal)?;
     sqlx::query(&db.sql(
         "INSERT INTO tsa_tokens (serial, gen_time, imprint, policy, tsa_cert_sha256) VALUES (?, ?, ?, ?, ?)",
@@ -500,10 +514,22 @@ pub async fn respond(state: &AppState, request: &[u8]) -> AppResult<Vec<u8>> {
     .bind(hex(&tsa.cert_sha256))
     .execute(&mut *w.tx)
     .await?;
-    let ci = ContentInfo::from_der(&token).map_err(AppError::internal)?;
-    let reply = granted(ci).map_err(AppError::internal)?;
     w.tx.commit().await?;
-    Ok(reply)
+    Ok(token)
+}
+
+/// A timestamp token over a SHA-256 `digest` from this gateway's own TSA
+/// (the seal's signature timestamp at issuance), recorded like any other.
+pub async fn stamp(state: &AppState, digest: &[u8; 32]) -> AppResult<Vec<u8>> {
+    let tsa = state
+        .tsa
+        .as_ref()
+        .ok_or_else(|| AppError::internal("this gateway runs no TSA"))?;
+    let nonce = rand_core::RngCore::next_u64(&mut rand_core::OsRng) >> 1;
+    let req = kyso_pdf::timestamp::request(digest, nonce).map_err(AppError::internal)?;
+    let req = check_request(&req, tsa.policy())
+        .map_err(|r| AppError::internal(format!("own timestamp request refused: {}", r.text)))?;
+    issue(state, tsa, &req).await
 }
 
 fn hex(b: &[u8]) -> String {

@@ -17,23 +17,23 @@ use crate::gateway::*;
 use crate::support::*;
 
 const PASSWORD: &str = "kyso-demo";
-const PASSPHRASE: &str = "cụm mật khẩu thử nghiệm 2026";
+pub(crate) const PASSPHRASE: &str = "cụm mật khẩu thử nghiệm 2026";
 
 /// A private configuration directory and a session bus that does not exist,
 /// so no test touches the real user's files or keyring.
-struct ClientEnv {
+pub(crate) struct ClientEnv {
     dir: tempfile::TempDir,
 }
 
 impl ClientEnv {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("config")).expect("mkdir");
         std::fs::create_dir_all(dir.path().join("runtime")).expect("mkdir");
         Self { dir }
     }
 
-    fn path(&self, rel: &str) -> PathBuf {
+    pub(crate) fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
 
@@ -52,7 +52,7 @@ impl ClientEnv {
     }
 
     /// Runs `kyso client ARGS` with `stdin`.
-    fn run(&self, args: &[&str], stdin: &str) -> Output {
+    pub(crate) fn run(&self, args: &[&str], stdin: &str) -> Output {
         with_stdin(self.cmd().args(args), stdin)
     }
 }
@@ -82,7 +82,7 @@ fn text(o: &Output) -> String {
     )
 }
 
-fn ok(o: Output, what: &str) -> String {
+pub(crate) fn ok(o: Output, what: &str) -> String {
     assert!(o.status.success(), "{what} failed: {}", text(&o));
     String::from_utf8(o.stdout).expect("UTF-8")
 }
@@ -113,7 +113,7 @@ fn inbox_ids(env: &ClientEnv) -> Vec<String> {
         .collect()
 }
 
-fn login(env: &ClientEnv, gw: &Gateway, user: &str) -> Output {
+pub(crate) fn login(env: &ClientEnv, gw: &Gateway, user: &str) -> Output {
     let o = env.run(
         &[
             "--server",

@@ -14,6 +14,9 @@ use crate::support::*;
 pub struct Gateway {
     child: Child,
     port: u16,
+    /// Further `kyso serve` arguments and environment (a token's).
+    extra: Vec<String>,
+    env: Vec<(String, PathBuf)>,
     pub url: String,
     pub data: PathBuf,
     pub integrator_key: String,
@@ -55,13 +58,25 @@ pub fn body(resp: ureq::http::Response<ureq::Body>) -> (u16, Vec<u8>) {
 
 impl Gateway {
     pub fn start() -> Gateway {
+        Self::start_with(&[], &[])
+    }
+
+    /// [`Gateway::start`] with more `kyso serve` arguments and environment.
+    pub fn start_with(extra: &[&str], env: &[(&str, &Path)]) -> Gateway {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("gateway");
         let port = free_port();
-        let (child, url, stdout) = spawn(&data, port);
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let env: Vec<(String, PathBuf)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_path_buf()))
+            .collect();
+        let (child, url, stdout) = spawn(&data, port, &extra, &env);
         let mut gw = Gateway {
             child,
             port,
+            extra,
+            env,
             url,
             data,
             integrator_key: String::new(),
@@ -120,7 +135,7 @@ impl Gateway {
 
     /// Starts the server again on the same data directory and port.
     pub fn restart(&mut self) {
-        let (child, url, stdout) = spawn(&self.data, self.port);
+        let (child, url, stdout) = spawn(&self.data, self.port, &self.extra, &self.env);
         std::thread::spawn(move || {
             std::io::copy(&mut BufReader::new(stdout), &mut std::io::sink())
         });
@@ -240,7 +255,12 @@ impl Gateway {
 
 /// `kyso serve --demo --data DATA` on loopback port PORT, its log
 /// appended to `serve.log` beside DATA.
-fn spawn(data: &Path, port: u16) -> (Child, String, std::process::ChildStdout) {
+fn spawn(
+    data: &Path,
+    port: u16,
+    extra: &[String],
+    env: &[(String, PathBuf)],
+) -> (Child, String, std::process::ChildStdout) {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -253,6 +273,8 @@ fn spawn(data: &Path, port: u16) -> (Child, String, std::process::ChildStdout) {
         .arg(data)
         .arg("--listen")
         .arg(format!("127.0.0.1:{port}"))
+        .args(extra)
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log))

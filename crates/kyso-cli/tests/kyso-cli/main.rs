@@ -8,6 +8,7 @@ mod client;
 mod crash;
 mod demo;
 mod gateway;
+mod issuance;
 mod sign;
 mod support;
 mod tsa;

@@ -85,16 +85,16 @@ impl Serve {
 }
 
 /// A SoftHSM2 of the test's own: configuration, token directory, one token.
-struct SoftHsm {
+pub(crate) struct SoftHsm {
     _dir: tempfile::TempDir,
-    conf: PathBuf,
-    pin_file: PathBuf,
+    pub(crate) conf: PathBuf,
+    pub(crate) pin_file: PathBuf,
 }
 
-const TOKEN: &str = "kyso-gateway";
+pub(crate) const TOKEN: &str = "kyso-gateway";
 
 impl SoftHsm {
-    fn new() -> SoftHsm {
+    pub(crate) fn new() -> SoftHsm {
         let dir = tempfile::tempdir().expect("tempdir");
         let tokens = dir.path().join("tokens");
         std::fs::create_dir(&tokens).expect("tokens");
@@ -126,7 +126,7 @@ impl SoftHsm {
     }
 
     /// `kyso admin hsm ARGS --token kyso-gateway --pin-file PIN`.
-    fn admin(&self, args: &[&str], pin_file: &Path) -> std::process::Output {
+    pub(crate) fn admin(&self, args: &[&str], pin_file: &Path) -> std::process::Output {
         run(kyso()
             .args(["admin", "hsm"])
             .args(args)

@@ -128,3 +128,29 @@ pub async fn ca(
         state.ca.cert_pem().to_string(),
     ))
 }
+
+/// The device CA's certificate revocation list (RFC 5280, DER): every
+/// revoked device certificate with its revocation time, signed by the CA;
+/// a new one at once after a revocation, and at least daily. Device
+/// certificates name this URL as their CRL distribution point.
+#[utoipa::path(get, path = "/api/v1/ca/crl", tag = "public", responses((status = 200,
+    description = "The device CA's current CRL (DER; nextUpdate a week after thisUpdate)",
+    body = CrlDer, content_type = "application/pkix-crl")))]
+pub async fn crl(State(state): State<AppState>) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let der = crate::crl::current(&state).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, crate::crl::MEDIA_TYPE),
+            // Validators may cache it, but not past a refresh.
+            (axum::http::header::CACHE_CONTROL, "max-age=300"),
+        ],
+        der,
+    )
+        .into_response())
+}
+
+/// A DER `CertificateList` (`application/pkix-crl`).
+#[derive(Debug, Clone, utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary, content_media_type = "application/pkix-crl")]
+pub struct CrlDer(pub Vec<u8>);

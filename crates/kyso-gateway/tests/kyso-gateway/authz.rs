@@ -66,6 +66,8 @@ enum Access {
     /// Only the meeting's chair (leader1): 403 for the other participant,
     /// 404 for other people.
     Chair,
+    /// A clerk (issuance, of the clerk's own unit).
+    Clerk,
 }
 
 /// What the matrix expects from `who` on a route for `access`: `None` when
@@ -92,6 +94,7 @@ fn refusal(access: Access, who: Who) -> Option<StatusCode> {
         Access::Submitter if !integrator => forbidden,
         Access::Submitter => (who == OtherIntegrator).then_some(StatusCode::NOT_FOUND),
         Access::Admin => (who != Admin).then_some(StatusCode::FORBIDDEN),
+        Access::Clerk => (who != Clerk).then_some(StatusCode::FORBIDDEN),
         Access::MeetingCreator => (!(integrator || who == Clerk)).then_some(StatusCode::FORBIDDEN),
         Access::MeetingOwner if who == Integrator => None,
         Access::MeetingOwner if who == OtherIntegrator || who == Clerk => {
@@ -408,6 +411,7 @@ async fn every_route_every_caller() {
     let routes = vec![
         route("GET", "/api/v1/openapi.json", Access::Public, Empty, 200),
         route("GET", "/api/v1/ca", Access::Public, Empty, 200),
+        route("GET", "/api/v1/ca/crl", Access::Public, Empty, 200),
         route("POST", "/api/v1/tsa", Access::Public, TimestampQuery, 200),
         route(
             "POST",
@@ -671,6 +675,22 @@ async fn every_route_every_caller() {
             Json(serde_json::json!({"presenter": null})),
             200,
         ),
+        route("GET", "/api/v1/clerk/issuance", Access::Clerk, Empty, 200),
+        // The signed request issued with the agency seal, then its PDF.
+        route(
+            "POST",
+            &format!("/api/v1/clerk/requests/{signed}/issue"),
+            Access::Clerk,
+            Json(serde_json::json!({"number_symbol": "12/UBND-VP", "date": "2026-03-05"})),
+            200,
+        ),
+        route(
+            "GET",
+            &format!("/api/v1/clerk/requests/{signed}/issued"),
+            Access::Clerk,
+            Empty,
+            200,
+        ),
         // Last: it ends the caller's session.
         route("POST", "/api/v1/auth/logout", Access::AnyPerson, Empty, 204),
     ];
@@ -759,6 +779,7 @@ async fn every_route_every_caller() {
     assert_eq!(requests_status(&gw, &to_cancel).await, "cancelled");
     assert_eq!(requests_status(&gw, &to_decline).await, "declined");
     assert_eq!(requests_status(&gw, &to_sign).await, "signed");
+    assert_eq!(requests_status(&gw, &signed).await, "issued");
     // Logged out sessions are gone.
     assert_eq!(
         get(&gw, "/api/v1/me", Some(&callers.clerk)).await.status,

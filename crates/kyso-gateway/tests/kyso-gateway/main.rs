@@ -4,9 +4,11 @@
 
 mod attestation;
 mod authz;
+mod crl;
 mod fake_push;
 mod flow;
 mod incoming;
+mod issuance;
 mod meetings;
 mod openapi;
 mod push;

@@ -162,6 +162,7 @@ pub async fn restart(
 
 pub struct Resp {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub body: Bytes,
 }
 
@@ -198,10 +199,15 @@ pub async fn call(
         .await
         .expect("infallible");
     let status = resp.status();
+    let headers = resp.headers().clone();
     let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
         .await
         .expect("body");
-    Resp { status, body }
+    Resp {
+        status,
+        headers,
+        body,
+    }
 }
 
 pub async fn get(gw: &Gw, uri: &str, token: Option<&str>) -> Resp {

@@ -1,0 +1,314 @@
+//! A request from draft to issued B-LTA PDF through the real binaries, with
+//! the device CA, the TSA and the unit's seal keys in SoftHSM2: the leader
+//! signs with `kyso client sign`, the clerk issues with `kyso client issue`,
+//! and `kyso verify --profile multi`, pyHanko and qpdf judge the result.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::client::{ClientEnv, PASSPHRASE, login, ok};
+use crate::gateway::{Gateway, agent, body};
+use crate::support::*;
+use crate::tsa::{SoftHsm, TOKEN};
+
+fn verify_json(pdf: &Path, ca: &Path, extra: &[&str]) -> (bool, serde_json::Value) {
+    let o = run(kyso()
+        .arg("verify")
+        .arg(pdf)
+        .arg("--trust")
+        .arg(ca)
+        .args(["--format", "json"])
+        .args(extra));
+    let report = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "kyso verify JSON ({e}): {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    (o.status.success(), report)
+}
+
+#[test]
+fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
+    let hsm = SoftHsm::new();
+    let pin = hsm.pin_file.to_str().expect("utf-8").to_string();
+    let gw = Gateway::start_with(
+        &[
+            "--hsm-token",
+            TOKEN,
+            "--hsm-pin-file",
+            &pin,
+            "--ca-key-label",
+            "kyso-ca",
+        ],
+        &[("SOFTHSM2_CONF", hsm.conf.as_path())],
+    );
+    let ca = gw.data.join("ca/device-ca.pem");
+    let id = gw.submit(&fx("pdf/reportlab-vi.pdf"), "leader1", None)["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+
+    // The leader signs visibly, with a handwritten-signature image.
+    let leader = ClientEnv::new();
+    login(&leader, &gw, "leader1");
+    let key_file = leader.path("device.key");
+    let key_arg = key_file.to_str().expect("utf-8");
+    ok(
+        leader.run(
+            &["enroll", "--key-file", key_arg, "--passphrase-stdin"],
+            &format!("{PASSPHRASE}\n"),
+        ),
+        "enroll",
+    );
+    ok(
+        leader.run(
+            &[
+                "sign",
+                &id,
+                "--key-file",
+                key_arg,
+                "--passphrase-stdin",
+                "--signature-image",
+                fx("images/signature.png").to_str().expect("utf-8"),
+            ],
+            &format!("{PASSPHRASE}\n"),
+        ),
+        "sign",
+    );
+
+    // The clerk sees it waiting and issues it.
+    let clerk = ClientEnv::new();
+    login(&clerk, &gw, "clerk1");
+    let list: serde_json::Value = serde_json::from_str(&ok(
+        clerk.run(&["issuance-list", "--format", "json"], ""),
+        "issuance-list",
+    ))
+    .expect("JSON");
+    assert!(
+        list.as_array()
+            .expect("list")
+            .iter()
+            .any(|r| r["id"] == id.as_str()),
+        "the signed request waits for issuance: {list}"
+    );
+    let issued = clerk.path("issued.pdf");
+    let out = ok(
+        clerk.run(
+            &[
+                "issue",
+                &id,
+                "--number",
+                "12/QĐ-UBND",
+                "--date",
+                "2026-03-05",
+                "--out",
+                issued.to_str().expect("utf-8"),
+            ],
+            "",
+        ),
+        "issue",
+    );
+    assert!(
+        out.contains("đã phát hành / issued") && out.contains("12/QĐ-UBND"),
+        "{out}"
+    );
+    let seen = gw.request(&id);
+    assert_eq!(seen["request"]["status"], "issued", "{seen}");
+    assert_eq!(seen["request"]["edxml_status"], "06", "{seen}");
+
+    // Kyso's verifier, profile B: the leader's signature and the seal, both
+    // valid, then the document timestamp; revocation from the DSS's CRL.
+    let (passed, report) = verify_json(&issued, &ca, &["--profile", "multi"]);
+    assert!(passed, "kyso verify --profile multi: {report}");
+    assert_eq!(report["indication"], "TOTAL_PASSED", "{report}");
+    let sigs = report["signatures"].as_array().expect("signatures");
+    let kinds: Vec<&str> = sigs
+        .iter()
+        .map(|s| s["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["signature", "signature", "document_timestamp"],
+        "{report}"
+    );
+    for s in &sigs[..2] {
+        assert_eq!(s["indication"], "TOTAL_PASSED", "{s}");
+        assert_eq!(s["revocation"]["status"], "good", "{s}");
+        assert_eq!(s["revocation"]["source"], "crl", "{s}");
+    }
+    assert!(
+        sigs[1]["signer"]["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("OU=seal")),
+        "the second signature is the unit's seal: {report}"
+    );
+    println!(
+        "kyso verify --profile multi on the issued PDF:\n{}",
+        String::from_utf8_lossy(
+            &run(kyso()
+                .arg("verify")
+                .arg(&issued)
+                .arg("--trust")
+                .arg(&ca)
+                .args(["--profile", "multi", "--lang", "en"]))
+            .stdout
+        )
+    );
+    // Profile A (strict) refuses a signature revision after the leader's.
+    let (passed, _) = verify_json(&issued, &ca, &[]);
+    assert!(!passed, "strict profile");
+
+    // pyHanko: every signature intact and trusted under the gateway's CA.
+    let ca_arg = ca.to_str().expect("utf-8").to_string();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let o = run(Command::new(pyhanko())
+        .current_dir(dir.path())
+        .args(["sign", "validate", "--trust-replace", "--trust", &ca_arg])
+        .arg(&issued));
+    let verdicts = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "pyHanko: {verdicts}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let lines: Vec<&str> = verdicts.lines().filter(|l| l.contains(':')).collect();
+    assert!(lines.len() >= 2, "pyHanko sees both signatures: {verdicts}");
+    for l in &lines {
+        assert!(l.contains(":INTACT:TRUSTED"), "pyHanko: {verdicts}");
+    }
+    let o = run(Command::new(pyhanko())
+        .current_dir(dir.path())
+        .args([
+            "sign",
+            "validate",
+            "--pretty-print",
+            "--trust-replace",
+            "--trust",
+            &ca_arg,
+        ])
+        .arg(&issued));
+    println!(
+        "pyHanko on the issued PDF:\n{verdicts}\n{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(o.status.success(), "pyHanko --pretty-print");
+    assert_qpdf_ok(&issued);
+
+    // The seal key was made in the token, and it cannot leave it.
+    let unit = seen["request"]["unit"]["id"].as_str().expect("unit");
+    let o = hsm.admin(&["list"], &hsm.pin_file);
+    let keys: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let seal = keys
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["label"] == format!("seal-{unit}").as_str())
+        .unwrap_or_else(|| panic!("seal-{unit} in the token: {keys}"));
+    assert_eq!(seal["extractable"], false, "{seal}");
+    assert!(
+        !gw.data.join(format!("seals/{unit}.key")).exists(),
+        "no key file"
+    );
+
+    // The CRL the certificates point at answers, and OpenSSL accepts it.
+    let (status, crl) = body(
+        agent()
+            .get(format!("{}/api/v1/ca/crl", gw.url))
+            .call()
+            .expect("crl"),
+    );
+    assert_eq!(status, 200);
+    std::fs::write(dir.path().join("crl.der"), crl).expect("write");
+    let o = run(Command::new("openssl")
+        .args(["crl", "-inform", "DER", "-in"])
+        .arg(dir.path().join("crl.der"))
+        .args(["-noout", "-verify", "-CAfile", &ca_arg]));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("verify OK")
+            || String::from_utf8_lossy(&o.stdout).contains("verify OK"),
+        "openssl crl -verify: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    // The archive: the unit's issued documents of March 2026, each with its
+    // reports, and checksums `sha256sum -c` accepts. (SIGKILL keeps the data.)
+    let mut gw = gw;
+    gw.kill();
+    let archive = dir.path().join("archive-2026-03");
+    let export = |to: &str, out: &Path| {
+        run(kyso()
+            .args(["admin", "--data"])
+            .arg(&gw.data)
+            .args([
+                "archive",
+                "export",
+                "--unit",
+                unit,
+                "--from",
+                "2026-03-01",
+                "--to",
+                to,
+                "--out",
+            ])
+            .arg(out)
+            .env("SOFTHSM2_CONF", &hsm.conf))
+    };
+    let o = export("2026-03-31", &archive);
+    assert!(
+        o.status.success(),
+        "archive export: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(archive.join("manifest.json")).expect("manifest"))
+            .expect("JSON");
+    let docs = manifest["documents"].as_array().expect("documents");
+    assert_eq!(docs.len(), 1, "{manifest}");
+    assert_eq!(docs[0]["indication"], "TOTAL_PASSED", "{manifest}");
+    assert_eq!(docs[0]["number_symbol"], "12/QĐ-UBND");
+    assert_eq!(
+        std::fs::read(archive.join(docs[0]["pdf"].as_str().expect("pdf"))).expect("pdf"),
+        std::fs::read(&issued).expect("issued"),
+        "the issued PDF as issued"
+    );
+    let text = std::fs::read_to_string(archive.join(docs[0]["report_text"].as_str().expect("txt")))
+        .expect("text report");
+    assert!(text.contains("TOTAL_PASSED"), "{text}");
+    let o = run(Command::new("sha256sum")
+        .args(["-c", "SHA256SUMS"])
+        .current_dir(&archive));
+    assert!(
+        o.status.success(),
+        "sha256sum -c: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).matches(": OK").count(),
+        4,
+        "the PDF, its two reports and the manifest: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    // Never over an existing directory; an empty period is an empty archive.
+    let o = export("2026-03-31", &archive);
+    assert!(!o.status.success(), "refuses to overwrite");
+    let empty = dir.path().join("archive-none");
+    let o = run(kyso()
+        .args(["admin", "--data"])
+        .arg(&gw.data)
+        .args([
+            "archive",
+            "export",
+            "--unit",
+            unit,
+            "--from",
+            "2026-04-01",
+            "--to",
+            "2026-04-30",
+            "--out",
+        ])
+        .arg(&empty));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(empty.join("manifest.json").is_file());
+}

@@ -1,0 +1,66 @@
+//! The clerk's issuance (`issuance`): what waits, issuing with number, date
+//! and the agency seal, and the issued PDF. Clerks only, of the request's
+//! unit; a request of another unit is the 404 of a missing one.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::Response;
+use kyso_api::{Issuance, IssueRequest, Role, SigningRequest};
+
+use crate::auth::{Caller, CallerUser};
+use crate::error::AppResult;
+use crate::routes::{JsonBody, PathParam};
+use crate::state::AppState;
+
+fn clerk(caller: &Caller) -> AppResult<&CallerUser> {
+    caller.with_role(Role::Clerk)
+}
+
+/// Signed requests of the clerk's unit waiting for issuance, oldest first.
+#[utoipa::path(get, path = "/api/v1/clerk/issuance", tag = "clerk", security(("bearer" = [])),
+    responses((status = 200, description = "Signed requests of the caller's unit, waiting for number, date and seal", body = [SigningRequest])))]
+pub async fn waiting(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> AppResult<Json<Vec<SigningRequest>>> {
+    let u = clerk(&caller)?;
+    crate::issuance::waiting(&state, u).await.map(Json)
+}
+
+/// Issues a signed request: number and date, then the unit's agency seal
+/// signature (timestamped) as a new incremental revision that keeps the
+/// leader's signature valid, checked by the strict verifier (profile B)
+/// before it is stored.
+#[utoipa::path(post, path = "/api/v1/clerk/requests/{id}/issue", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = IssueRequest,
+    responses((status = 200, description = "Issued: the request, now `issued`, and the issued PDF's digest", body = Issuance),
+        (status = 404, description = "No such request in the caller's unit", body = kyso_api::ErrorBody),
+        (status = 409, description = "The request is not signed (pending, declined, already issued, …)", body = kyso_api::ErrorBody),
+        (status = 422, description = "The sealed document did not verify; nothing was issued", body = kyso_api::ErrorBody)))]
+pub async fn issue(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<String>,
+    JsonBody(body): JsonBody<IssueRequest>,
+) -> AppResult<Json<Issuance>> {
+    let u = clerk(&caller)?;
+    crate::issuance::issue(&state, u, &id, &body)
+        .await
+        .map(Json)
+}
+
+/// The issued PDF (the leader's signature and the agency seal's).
+#[utoipa::path(get, path = "/api/v1/clerk/requests/{id}/issued", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The issued PDF; `X-Content-SHA256` is its digest", body = kyso_api::PdfDocument, content_type = "application/pdf"),
+        (status = 404, description = "No such request in the caller's unit", body = kyso_api::ErrorBody),
+        (status = 409, description = "The request is not issued", body = kyso_api::ErrorBody)))]
+pub async fn issued(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<String>,
+) -> AppResult<Response> {
+    let u = clerk(&caller)?;
+    let sha = crate::issuance::issued_sha256(&state, u, &id).await?;
+    crate::routes::integrator::pdf_response(&state, &sha)
+}
