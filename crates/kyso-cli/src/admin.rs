@@ -304,10 +304,9 @@ pub fn run(args: AdminArgs) -> Result<(), Failure> {
                         )
                     })?;
                 println!(
-                    "đã xuất / exported: {} văn bản / documents, {} → {}",
+                    "đã xuất / exported: {} văn bản / documents → {} (manifest.json, SHA256SUMS)",
                     m.documents.len(),
-                    out.display(),
-                    "manifest.json, SHA256SUMS"
+                    out.display()
                 );
                 let failed = m
                     .documents

@@ -68,9 +68,7 @@ fn read_crl(p: &PathBuf) -> Result<x509_cert::crl::CertificateList, Failure> {
     })?;
     x509_cert::crl::CertificateList::from_der(&bytes)
         .or_else(|e| match der::pem::decode_vec(&bytes) {
-            Ok((label, der)) if label == "X509 CRL" => {
-                x509_cert::crl::CertificateList::from_der(&der)
-            }
+            Ok(("X509 CRL", der)) => x509_cert::crl::CertificateList::from_der(&der),
             _ => Err(e),
         })
         .map_err(|e| {

@@ -801,63 +801,6 @@ fn num(v: f64) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso_time_is_in_vietnam_time() {
-        let t = time::macros::datetime!(2026-03-05 07:30:00 UTC);
-        assert_eq!(
-            iso_time_vn(t),
-            "2026-03-05T14:30:00+07:00",
-            "UTC 07:30 is 14:30 in Hà Nội"
-        );
-    }
-
-    #[test]
-    fn auto_placement_stays_on_the_page() {
-        let a4 = [0.0, 0.0, 595.0, 842.0];
-        let r = auto_rect(Style::Leader, a4, (200.0, 120.0), 0);
-        assert!(
-            r[0] >= 0.0 && r[2] <= 595.0 && r[1] >= 0.0 && r[3] <= 842.0,
-            "inside the page: {r:?}"
-        );
-        let c = auto_rect(Style::Copy, a4, (150.0, 30.0), 0);
-        assert!(
-            c[3] > 800.0 && c[2] > 500.0,
-            "copy style sits top right: {c:?}"
-        );
-    }
-
-    #[test]
-    fn rotated_pages_place_in_displayed_coordinates() {
-        let a4 = [0.0, 0.0, 595.0, 842.0];
-        // /Rotate 90 shows the page as landscape (842 wide); its shown top
-        // right corner is the user-space top left (small x, large y).
-        let c = auto_rect(Style::Copy, a4, (150.0, 30.0), 90);
-        assert!(
-            (c[2] - c[0] - 30.0).abs() < 1e-6 && (c[3] - c[1] - 150.0).abs() < 1e-6,
-            "width and height swap in user space: {c:?}"
-        );
-        assert!(
-            c[0] < 100.0 && c[3] > 780.0,
-            "shown top right of a page rotated 90 degrees: {c:?}"
-        );
-        let r = auto_rect(Style::Leader, a4, (200.0, 120.0), 270);
-        assert!(
-            r[0] >= 0.0 && r[2] <= 595.0 && r[1] >= 0.0 && r[3] <= 842.0,
-            "inside the page: {r:?}"
-        );
-        assert_eq!(
-            counter_rotation(90),
-            Some([0.0, 1.0, -1.0, 0.0, 0.0, 0.0]),
-            "content turned back 90 degrees counter-clockwise"
-        );
-        assert_eq!(counter_rotation(0), None, "upright pages need no matrix");
-    }
-}
-
 /// Where the agency seal goes on a signed document (Nghị định 30/2020,
 /// Phụ lục I: the red seal at its real size covering about the left third of
 /// the leader's signature image): `(1-based page, [x, y, width, height])`
@@ -966,4 +909,61 @@ fn signature_image_in<S: crate::source::Source>(
     let bx = rect[0] + ox + s * x;
     let by = rect[1] + oy + s * y;
     Some([bx, by, bx + s * w, by + s * h])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_time_is_in_vietnam_time() {
+        let t = time::macros::datetime!(2026-03-05 07:30:00 UTC);
+        assert_eq!(
+            iso_time_vn(t),
+            "2026-03-05T14:30:00+07:00",
+            "UTC 07:30 is 14:30 in Hà Nội"
+        );
+    }
+
+    #[test]
+    fn auto_placement_stays_on_the_page() {
+        let a4 = [0.0, 0.0, 595.0, 842.0];
+        let r = auto_rect(Style::Leader, a4, (200.0, 120.0), 0);
+        assert!(
+            r[0] >= 0.0 && r[2] <= 595.0 && r[1] >= 0.0 && r[3] <= 842.0,
+            "inside the page: {r:?}"
+        );
+        let c = auto_rect(Style::Copy, a4, (150.0, 30.0), 0);
+        assert!(
+            c[3] > 800.0 && c[2] > 500.0,
+            "copy style sits top right: {c:?}"
+        );
+    }
+
+    #[test]
+    fn rotated_pages_place_in_displayed_coordinates() {
+        let a4 = [0.0, 0.0, 595.0, 842.0];
+        // /Rotate 90 shows the page as landscape (842 wide); its shown top
+        // right corner is the user-space top left (small x, large y).
+        let c = auto_rect(Style::Copy, a4, (150.0, 30.0), 90);
+        assert!(
+            (c[2] - c[0] - 30.0).abs() < 1e-6 && (c[3] - c[1] - 150.0).abs() < 1e-6,
+            "width and height swap in user space: {c:?}"
+        );
+        assert!(
+            c[0] < 100.0 && c[3] > 780.0,
+            "shown top right of a page rotated 90 degrees: {c:?}"
+        );
+        let r = auto_rect(Style::Leader, a4, (200.0, 120.0), 270);
+        assert!(
+            r[0] >= 0.0 && r[2] <= 595.0 && r[1] >= 0.0 && r[3] <= 842.0,
+            "inside the page: {r:?}"
+        );
+        assert_eq!(
+            counter_rotation(90),
+            Some([0.0, 1.0, -1.0, 0.0, 0.0, 0.0]),
+            "content turned back 90 degrees counter-clockwise"
+        );
+        assert_eq!(counter_rotation(0), None, "upright pages need no matrix");
+    }
 }

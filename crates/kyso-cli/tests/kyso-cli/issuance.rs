@@ -194,6 +194,38 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
         String::from_utf8_lossy(&o.stdout)
     );
     assert!(o.status.success(), "pyHanko --pretty-print");
+    // pyHanko's AdES LTA validation (ETSI EN 319 102-1 §5.6.3) with only the
+    // gateway's CA trusted and only the document's own revocation data.
+    let python = pyhanko().with_file_name("python");
+    let o = run(Command::new(&python)
+        .current_dir(dir.path())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kyso-cli/pyhanko_lta.py"))
+        .arg(&ca)
+        .arg(&issued));
+    let lta = String::from_utf8_lossy(&o.stdout).into_owned();
+    println!("pyHanko LTA validation of the issued PDF:\n{lta}");
+    assert!(
+        o.status.success(),
+        "{lta}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let lta_lines: Vec<&str> = lta.lines().collect();
+    assert_eq!(lta_lines.len(), 2, "both signatures: {lta}");
+    // The seal (timestamped by the gateway) passes LTA validation with the
+    // document timestamp as evidence. The leader's signature is B-B (the
+    // app signs offline, without a timestamp), and ETSI LTA validation
+    // needs a signature timestamp, so pyHanko leaves it INDETERMINATE
+    // (SIG_CONSTRAINTS_FAILURE, "No signature timestamp present") though
+    // the document timestamp covers it: a known gap, in the README.
+    assert!(
+        lta_lines[1].starts_with("Signature2: LTA AdESPassed.OK")
+            && !lta_lines[1].contains("oldest_document_timestamp=None"),
+        "the seal: LTA, passed, the document timestamp as evidence: {lta}"
+    );
+    assert!(
+        lta_lines[0].starts_with("Signature1: LTA AdESIndeterminate.SIG_CONSTRAINTS_FAILURE"),
+        "the leader's B-B signature: {lta}"
+    );
     assert_qpdf_ok(&issued);
 
     // The seal key was made in the token, and it cannot leave it.
@@ -231,6 +263,88 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
         "openssl crl -verify: {}",
         String::from_utf8_lossy(&o.stderr)
     );
+
+    // The leader's phone is lost after issuance: the device is revoked, the
+    // CRL says so at once, and the issued PDF stays valid with it, its
+    // document timestamp proving the signature older (`kyso verify --crl`,
+    // DER and PEM).
+    let admin_token = {
+        let (status, b) = body(
+            agent()
+                .post(format!("{}/api/v1/auth/login", gw.url))
+                .header("Content-Type", "application/json")
+                .send(r#"{"username":"admin","password":"kyso-demo"}"#.as_bytes())
+                .expect("login"),
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&b));
+        let v: serde_json::Value = serde_json::from_slice(&b).expect("JSON");
+        format!("Bearer {}", v["token"].as_str().expect("token"))
+    };
+    let (_, b) = body(
+        agent()
+            .get(format!("{}/api/v1/admin/devices", gw.url))
+            .header("Authorization", &admin_token)
+            .call()
+            .expect("devices"),
+    );
+    let devices: serde_json::Value = serde_json::from_slice(&b).expect("JSON");
+    let device = devices
+        .as_array()
+        .expect("devices")
+        .iter()
+        .find(|d| d["status"] == "active")
+        .unwrap_or_else(|| panic!("the leader's device: {devices}"));
+    let (status, b) = body(
+        agent()
+            .post(format!(
+                "{}/api/v1/admin/devices/{}/revoke",
+                gw.url,
+                device["id"].as_str().expect("id")
+            ))
+            .header("Authorization", &admin_token)
+            .header("Content-Type", "application/json")
+            .send(&b"{}"[..])
+            .expect("revoke"),
+    );
+    assert_eq!(status, 204, "{}", String::from_utf8_lossy(&b));
+    let (_, crl) = body(
+        agent()
+            .get(format!("{}/api/v1/ca/crl", gw.url))
+            .call()
+            .expect("crl"),
+    );
+    let crl_der = dir.path().join("crl-revoked.der");
+    std::fs::write(&crl_der, crl).expect("write");
+    let crl_pem = dir.path().join("crl-revoked.pem");
+    let o = run(Command::new("openssl")
+        .args(["crl", "-inform", "DER", "-in"])
+        .arg(&crl_der)
+        .arg("-out")
+        .arg(&crl_pem));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for crl in [&crl_der, &crl_pem] {
+        let crl_arg = crl.to_str().expect("utf-8");
+        let (passed, report) = verify_json(&issued, &ca, &["--profile", "multi", "--crl", crl_arg]);
+        assert!(passed, "signed before the revocation: {report}");
+        let leader = &report["signatures"][0];
+        assert_eq!(leader["revocation"]["status"], "revoked", "{report}");
+        assert!(
+            leader["warnings"]
+                .as_array()
+                .expect("warnings")
+                .iter()
+                .any(|w| w["code"] == "revoked_after_signing"),
+            "{report}"
+        );
+    }
+    let o = run(kyso()
+        .arg("verify")
+        .arg(&issued)
+        .arg("--trust")
+        .arg(&ca)
+        .arg("--crl")
+        .arg(&ca));
+    assert_eq!(o.status.code(), Some(2), "a certificate is not a CRL");
 
     // The archive: the unit's issued documents of March 2026, each with its
     // reports, and checksums `sha256sum -c` accepts. (SIGKILL keeps the data.)
