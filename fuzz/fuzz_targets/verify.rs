@@ -14,7 +14,6 @@ fuzz_target!(|data: &[u8]| {
             trust: vec![],
             original: None,
             now,
-            crls: Vec::new(),
         };
         let report = verify(data, &opts);
         // With no trust anchor nothing can be fully valid.

@@ -345,7 +345,6 @@ async fn walkthrough(base: &str, integrator_key: &str, args: &DemoArgs) -> Resul
                 sha256: Sha256::digest(&issued).into(),
             }),
             now: time::OffsetDateTime::now_utc(),
-            crls: Vec::new(),
         },
     );
     if report.indication != Indication::TotalPassed {

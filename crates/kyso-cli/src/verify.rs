@@ -138,9 +138,8 @@ pub fn run(args: VerifyArgs) -> Result<bool, Failure> {
         trust,
         original,
         now: time::OffsetDateTime::now_utc(),
-        crls,
     };
-    let report = kyso_pdf::verify::verify(&src, &opts);
+    let report = kyso_pdf::verify::verify_with_crls(&src, &opts, &crls);
     let text = match args.format {
         FormatArg::Json => report.to_json() + "\n",
         FormatArg::Text => report.to_text(match args.lang {

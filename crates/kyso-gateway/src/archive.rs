@@ -174,7 +174,6 @@ pub async fn export(
             trust: vec![state.ca.cert().clone()],
             original: None,
             now: state.clock.now(),
-            crls: Vec::new(),
         };
         let report = kyso_pdf::verify::verify(&pdf[..], &opts);
         let stem = format!("{issued_date}_{}_{id}", safe(&number));

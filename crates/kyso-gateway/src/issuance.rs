@@ -164,12 +164,16 @@ pub async fn issue(
         trust: vec![state.ca.cert().clone()],
         original: None,
         now: state.clock.now(),
-        crls: vec![crl],
     };
-    let (report, issued) =
-        tokio::task::spawn_blocking(move || (kyso_pdf::verify::verify(&issued[..], &opts), issued))
-            .await
-            .map_err(AppError::internal)?;
+    let (report, issued) = tokio::task::spawn_blocking(move || {
+        let crls = [crl];
+        (
+            kyso_pdf::verify::verify_with_crls(&issued[..], &opts, &crls),
+            issued,
+        )
+    })
+    .await
+    .map_err(AppError::internal)?;
     if report.indication != Indication::TotalPassed || report.signatures.len() < 2 {
         return Err(AppError::verification(
             "the sealed document does not verify; nothing was issued",

@@ -240,7 +240,6 @@ fn verify_run(pdf: &Path, trust: &[Certificate]) -> Result<Duration, String> {
         trust: trust.to_vec(),
         original: None,
         now: time::OffsetDateTime::now_utc(),
-        crls: Vec::new(),
     };
     let start = Instant::now();
     let src = FileSource::open(pdf).map_err(|e| format!("cannot open {}: {e}", pdf.display()))?;

@@ -62,9 +62,6 @@ pub struct VerifyOptions {
     pub original: Option<Original>,
     /// The validation time (passed in, never read deep inside).
     pub now: OffsetDateTime,
-    /// Revocation lists from outside the document (`kyso verify --crl`, a
-    /// CRL fetched from its distribution point), checked like the DSS's.
-    pub crls: Vec<x509_cert::crl::CertificateList>,
 }
 
 const ID_SIGNATURE_TIMESTAMP: const_oid::ObjectIdentifier = crate::cms::SIGNATURE_TIMESTAMP_TOKEN;
@@ -77,6 +74,18 @@ fn f(code: &'static str, vi: impl Into<String>, en: impl Into<String>) -> Findin
 
 /// Verifies every signature of the document in `src`.
 pub fn verify<S: Source + Copy>(src: S, opts: &VerifyOptions) -> Report {
+    verify_with_crls(src, opts, &[])
+}
+
+/// [`verify`] with revocation lists from outside the document (`kyso
+/// verify --crl`, a CRL fetched from its distribution point), checked like
+/// the DSS's: each must be signed by the issuer it speaks for, and a
+/// revocation found in any of them wins.
+pub fn verify_with_crls<S: Source + Copy>(
+    src: S,
+    opts: &VerifyOptions,
+    crls: &[x509_cert::crl::CertificateList],
+) -> Report {
     let profile_name = match opts.profile {
         Profile::Strict => "strict",
         Profile::Multi => "multi",
@@ -134,7 +143,7 @@ pub fn verify<S: Source + Copy>(src: S, opts: &VerifyOptions) -> Report {
         ));
     }
     let mut dss = revocation::read_dss(&doc);
-    dss.crls.extend(opts.crls.iter().cloned());
+    dss.crls.extend(crls.iter().cloned());
     let mut verdicts: BTreeMap<usize, Verdict> = BTreeMap::new();
     // One SHA-256 pass over the file serves the file's digest, the issued
     // document's (a prefix) and each signed range's first part (a prefix).

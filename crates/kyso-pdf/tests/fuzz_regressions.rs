@@ -154,7 +154,6 @@ fn verify_returns_and_never_passes() {
                     trust: if trusted { vec![trust.clone()] } else { vec![] },
                     original: None,
                     now: now(),
-                    crls: Vec::new(),
                 };
                 let report = match bounded(&what, move || verify(&b[..], &opts)) {
                     Ok(r) => r,

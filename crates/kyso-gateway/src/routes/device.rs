@@ -410,7 +410,6 @@ pub async fn upload_signed(
         trust: vec![state.ca.cert().clone()],
         original: Some(original),
         now: state.clock.now(),
-        crls: Vec::new(),
     };
     // `Bytes` clones share the buffer: no copy of the upload.
     let upload = body.clone();

@@ -271,15 +271,15 @@ async fn a_signature_timestamped_before_revocation_stays_valid() {
     let (_, crl) = fetch_crl(&gw).await;
 
     let verify = |pdf: &[u8], crls: Vec<CertificateList>| {
-        kyso_pdf::verify::verify(
+        kyso_pdf::verify::verify_with_crls(
             pdf,
             &kyso_pdf::verify::VerifyOptions {
                 profile: kyso_pdf::verify::Profile::Strict,
                 trust: vec![gw.state.ca.cert().clone()],
                 original: None,
                 now: time::OffsetDateTime::now_utc(),
-                crls,
             },
+            &crls,
         )
     };
     let r = verify(&before, vec![crl.clone()]);

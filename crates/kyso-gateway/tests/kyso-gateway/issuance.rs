@@ -42,7 +42,6 @@ fn verify(gw: &Gw, pdf: &[u8], profile: Profile) -> kyso_pdf::verify::report::Re
             trust: vec![gw.state.ca.cert().clone()],
             original: None,
             now: time::OffsetDateTime::now_utc(),
-            crls: Vec::new(),
         },
     )
 }

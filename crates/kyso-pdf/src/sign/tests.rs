@@ -650,7 +650,6 @@ fn fractional_page_boxes_survive_rewriting_so_the_original_check_passes() {
         trust: vec![pki.root.clone()],
         original: Some(original),
         now: time::OffsetDateTime::now_utc(),
-        crls: Vec::new(),
     };
     let report = crate::verify::verify(&signed[..], &opts);
     assert_eq!(

@@ -210,7 +210,6 @@ fn vopts(profile: Profile, trust: &[Certificate]) -> VerifyOptions {
         trust: trust.to_vec(),
         original: None,
         now: OffsetDateTime::now_utc(),
-        crls: Vec::new(),
     }
 }
 
