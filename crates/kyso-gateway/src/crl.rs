@@ -44,16 +44,13 @@ pub const MEDIA_TYPE: &str = "application/pkix-crl";
 pub const PATH: &str = "/api/v1/ca/crl";
 
 /// Revoked devices: (certificate serial, revocation time), by serial.
-async fn revoked(state: &AppState) -> AppResult<Vec<(String, String)>> {
-    let rows = sqlx::query(
-        "SELECT serial, revoked_at FROM devices WHERE status = 'revoked' AND revoked_at IS NOT NULL ORDER BY serial",
-    )
-    .fetch_all(state.db.pool())
-    .await?;
+const REVOKED: &str = "SELECT serial, revoked_at FROM devices \
+    WHERE status = 'revoked' AND revoked_at IS NOT NULL ORDER BY serial";
+
+fn pairs(rows: &[sqlx::any::AnyRow]) -> Result<Vec<(String, String)>, sqlx::Error> {
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(AppError::from)
+        .collect()
 }
 
 fn digest(list: &[(String, String)]) -> String {
@@ -91,7 +88,7 @@ fn entries(list: &[(String, String)]) -> AppResult<Vec<RevokedCert>> {
 /// The current CRL, DER: the stored one while it fits the registry and is
 /// fresh, else a new one, signed and stored first.
 pub async fn current(state: &AppState) -> AppResult<Vec<u8>> {
-    let list = revoked(state).await?;
+    let list = pairs(&sqlx::query(REVOKED).fetch_all(state.db.pool()).await?)?;
     let wanted = digest(&list);
     let now = state.clock.now();
     let row = sqlx::query("SELECT revoked_sha256, this_update, der_hex FROM crl WHERE id = 1")
@@ -118,15 +115,7 @@ pub async fn refresh(state: &AppState) -> AppResult<Vec<u8>> {
         sqlx::query_scalar("UPDATE crl SET number = number + 1 WHERE id = 1 RETURNING number")
             .fetch_one(&mut *w.tx)
             .await?;
-    let rows = sqlx::query(
-        "SELECT serial, revoked_at FROM devices WHERE status = 'revoked' AND revoked_at IS NOT NULL ORDER BY serial",
-    )
-    .fetch_all(&mut *w.tx)
-    .await?;
-    let list: Vec<(String, String)> = rows
-        .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()?;
+    let list = pairs(&sqlx::query(REVOKED).fetch_all(&mut *w.tx).await?)?;
     let now = state.clock.now();
     // Whole seconds: UTCTime has no fractions.
     let this_update = now.replace_nanosecond(0).map_err(AppError::internal)?;

@@ -680,3 +680,69 @@ fn pdf_dates_read_back_as_vietnam_iso_time() {
         assert_eq!(super::pdf_date_to_iso(pdf).as_deref(), iso, "{pdf}");
     }
 }
+
+#[test]
+fn the_seal_goes_over_the_left_third_of_the_leaders_signature_image() {
+    let pki = pki();
+    let mut opts = SignOptions::invisible("Nguyễn Văn An", when());
+    opts.appearance = Appearance {
+        style: Style::Leader,
+        signature_image: Some(png(60, 24, [0, 40, 160, 255])),
+        seal_image: None,
+        title: Some("CHỦ TỊCH".into()),
+        signer_name: "Nguyễn Văn An".into(),
+        agency: Some("Ủy ban nhân dân tỉnh Hà Giang".into()),
+    };
+    let rect = [330.0, 100.0, 220.0, 120.0];
+    opts.rect = Some(rect);
+    let signed = sign_bytes(&testpdf::simple(Xref::Table), &pki, &opts).expect("signs");
+    let doc = Document::open(signed.clone()).expect("opens");
+    let (page, [x, y, w, h]) = crate::appearance::seal_placement(&doc, None)
+        .expect("reads")
+        .expect("a visible signature");
+    assert_eq!(page, doc.pages().expect("pages").len(), "the leader's page");
+    let mm = 72.0 / 25.4;
+    assert!(
+        (w - 36.0 * mm).abs() < 1e-6 && (h - 36.0 * mm).abs() < 1e-6,
+        "36 mm: {w} x {h}"
+    );
+    // The image is centred in the block and narrower than it: its left
+    // third ends inside the block's left half; the seal is centred on the
+    // image, which sits above the name and the time, so above the block's
+    // middle (the fallback, the whole block, would be at the middle).
+    let right = x + w;
+    assert!(
+        right > rect[0] && right < rect[0] + rect[2] / 2.0,
+        "the seal's right edge in the block's left half: {right}"
+    );
+    let centre = y + h / 2.0;
+    assert!(
+        centre > rect[1] + rect[3] / 2.0 && centre < rect[1] + rect[3],
+        "centred on the image, above the block's middle: {centre}"
+    );
+
+    // Sealed there: a second visible signature, both valid.
+    let mut seal = SignOptions::invisible("Ủy ban nhân dân tỉnh Hà Giang", when());
+    seal.appearance.style = Style::Seal;
+    seal.appearance.agency = Some("Ủy ban nhân dân tỉnh Hà Giang".into());
+    seal.page = Some(page);
+    seal.rect = Some([x, y, w, h]);
+    let sealed = sign_bytes(&signed, &pki, &seal).expect("seals");
+    let dicts = signature_dicts(&sealed);
+    assert_eq!(dicts.len(), 2);
+    for (_, d) in &dicts {
+        check_signature(&sealed, d, &pki.cert);
+    }
+    // An invisible signature has no place for a seal.
+    let invisible = sign_bytes(
+        &testpdf::simple(Xref::Table),
+        &pki,
+        &SignOptions::invisible("A", when()),
+    )
+    .expect("signs");
+    let doc = Document::open(invisible).expect("opens");
+    assert_eq!(
+        crate::appearance::seal_placement(&doc, None).expect("reads"),
+        None
+    );
+}
