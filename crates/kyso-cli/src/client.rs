@@ -89,6 +89,9 @@ enum ClientCommand {
         /// Lý do ký / reason.
         #[arg(long)]
         reason: Option<String>,
+        /// Xin dấu thời gian của TSA cổng (B-T) / a signature timestamp from the gateway's TSA (B-T).
+        #[arg(long)]
+        timestamp: bool,
     },
     /// Chữ ký đang chờ gửi lên cổng / signatures waiting to upload.
     Queue {
@@ -513,6 +516,7 @@ pub fn run(args: ClientArgs) -> Result<(), Failure> {
             key_file,
             passphrase_stdin,
             reason,
+            timestamp,
         } => {
             let s = session(&store, server)?;
             let (record, chain_pem) = store
@@ -544,6 +548,7 @@ pub fn run(args: ClientArgs) -> Result<(), Failure> {
                     .map(|p| read_file(p, "ảnh chữ ký", "signature image"))
                     .transpose()?,
                 reason,
+                timestamp,
                 ..SignSettings::default()
             };
             let client = client_for(&s, pin)?;

@@ -311,6 +311,21 @@ impl Client {
         self.json(rb).await
     }
 
+    /// `POST /tsa`: an RFC 3161 token over `digest` from the gateway's TSA,
+    /// checked (imprint, nonce) before it is returned.
+    pub async fn timestamp(&self, digest: &[u8; 32]) -> Result<Vec<u8>> {
+        let nonce = rand_core::RngCore::next_u64(&mut rand_core::OsRng) >> 1;
+        let query = kyso_pdf::timestamp::request(digest, nonce)?;
+        let rb = self
+            .request(Method::POST, &["tsa"], false)?
+            .header(reqwest::header::CONTENT_TYPE, "application/timestamp-query")
+            .body(query);
+        let reply = self.bytes(rb, MAX_JSON).await?;
+        Ok(kyso_pdf::timestamp::token_from_response(
+            &reply, digest, nonce,
+        )?)
+    }
+
     /// `GET /clerk/issuance`: signed requests of the clerk's unit waiting
     /// for number, date and seal.
     pub async fn issuance_list(&self) -> Result<Vec<SigningRequest>> {

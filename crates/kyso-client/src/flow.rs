@@ -30,6 +30,11 @@ pub struct SignSettings {
     pub title: Option<String>,
     /// Full name; default: the signer's name from the request.
     pub signer_name: Option<String>,
+    /// Ask the gateway's TSA (`POST /api/v1/tsa`) for a signature
+    /// timestamp (PAdES B-T), when signing through [`sign_request`] or
+    /// [`sign_request_durably`], which are online anyway. ETSI long-term
+    /// validation of the issued document needs it.
+    pub timestamp: bool,
 }
 
 /// A signed document ready to upload (and to queue while offline).
@@ -150,15 +155,70 @@ pub async fn sign_document<K: AsyncSigner>(
     let mut out = Cursor::new(Vec::with_capacity(document.len() + 64 * 1024));
     let signed =
         kyso_pdf::sign::sign_async(document, &mut out, key, cert, rest, None, &opts).await?;
-    let pdf = out.into_inner();
+    Ok(upload_of(request, out.into_inner(), signed.field_name))
+}
+
+/// [`sign_document`] with a signature timestamp from the gateway's TSA
+/// (`settings.timestamp`): prepare, the key, the TSA over the signature
+/// value, finish.
+async fn sign_document_timestamped<K: AsyncSigner>(
+    client: &Client,
+    request: &SigningRequest,
+    document: &[u8],
+    key: &K,
+    chain: &[Certificate],
+    settings: &SignSettings,
+) -> Result<SignedUpload> {
+    check_document(request, document)?;
+    let (cert, rest) = chain
+        .split_first()
+        .ok_or_else(|| Error::Crypto("the device certificate chain is empty".into()))?;
+    let algorithm = signer::SignatureAlgorithm::for_certificate(cert)?;
+    if algorithm != key.algorithm() {
+        return Err(kyso_pdf::Error::KeyMismatch.into());
+    }
+    let opts = sign_options(request, cert, settings);
+    let mut out = Cursor::new(Vec::with_capacity(document.len() + 64 * 1024));
+    let prepared = kyso_pdf::sign::prepare(document, &mut out, cert, &opts)?;
+    let signature = key.sign(prepared.to_be_signed()).await?;
+    // The token stamps the signature value as the CMS will carry it.
+    let value = match algorithm {
+        signer::SignatureAlgorithm::EcdsaP256Sha256 => signer::ecdsa_p256_to_der(&signature)?,
+        _ => signature.clone(),
+    };
+    let token = client
+        .timestamp(&kyso_pdf::timestamp::signature_imprint(&value))
+        .await?;
+    let field_name = prepared.field_name().to_string();
+    prepared.finish(&mut out, &signature, rest, Some(&token))?;
+    Ok(upload_of(request, out.into_inner(), field_name))
+}
+
+/// Signs with or without a timestamp, as `settings` says.
+async fn sign_online<K: AsyncSigner>(
+    client: &Client,
+    request: &SigningRequest,
+    document: &[u8],
+    key: &K,
+    chain: &[Certificate],
+    settings: &SignSettings,
+) -> Result<SignedUpload> {
+    if settings.timestamp {
+        sign_document_timestamped(client, request, document, key, chain, settings).await
+    } else {
+        sign_document(request, document, key, chain, settings).await
+    }
+}
+
+fn upload_of(request: &SigningRequest, pdf: Vec<u8>, field_name: String) -> SignedUpload {
     let digest: [u8; 32] = Sha256::digest(&pdf).into();
-    Ok(SignedUpload {
+    SignedUpload {
         request_id: request.id.clone(),
         idempotency_key: idempotency_key(&request.id, &digest),
         sha256: hex(&digest),
         pdf,
-        field_name: signed.field_name,
-    })
+        field_name,
+    }
 }
 
 /// Uploads, retrying with the same idempotency key when no answer came back
@@ -205,7 +265,7 @@ pub async fn sign_request<K: AsyncSigner>(
         return Err(Error::NotPending(request.status));
     }
     let document = client.document(id).await?;
-    let signed = sign_document(&request, &document, key, chain, settings).await?;
+    let signed = sign_online(client, &request, &document, key, chain, settings).await?;
     let (request, attempts) = upload(client, &signed, 4).await?;
     Ok(SignOutcome {
         request,
@@ -246,7 +306,7 @@ pub async fn sign_request_durably<K: AsyncSigner>(
         return Err(Error::NotPending(request.status));
     }
     let document = client.document(id).await?;
-    let signed = sign_document(&request, &document, key, chain, settings).await?;
+    let signed = sign_online(client, &request, &document, key, chain, settings).await?;
     queue.push(&signed).await?;
     match queue.deliver(client, id).await {
         Ok(request) => Ok(Delivery::Uploaded(Box::new(SignOutcome {

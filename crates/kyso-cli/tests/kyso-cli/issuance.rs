@@ -72,6 +72,7 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
                 "--passphrase-stdin",
                 "--signature-image",
                 fx("images/signature.png").to_str().expect("utf-8"),
+                "--timestamp",
             ],
             &format!("{PASSPHRASE}\n"),
         ),
@@ -135,6 +136,10 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
     );
     for s in &sigs[..2] {
         assert_eq!(s["indication"], "TOTAL_PASSED", "{s}");
+        assert_eq!(
+            s["timestamps"][0]["valid"], true,
+            "B-T, the gateway's TSA: {s}"
+        );
         assert_eq!(s["revocation"]["status"], "good", "{s}");
         assert_eq!(s["revocation"]["source"], "crl", "{s}");
     }
@@ -211,21 +216,18 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
     );
     let lta_lines: Vec<&str> = lta.lines().collect();
     assert_eq!(lta_lines.len(), 2, "both signatures: {lta}");
-    // The seal (timestamped by the gateway) passes LTA validation with the
-    // document timestamp as evidence. The leader's signature is B-B (the
-    // app signs offline, without a timestamp), and ETSI LTA validation
-    // needs a signature timestamp, so pyHanko leaves it INDETERMINATE
-    // (SIG_CONSTRAINTS_FAILURE, "No signature timestamp present") though
-    // the document timestamp covers it: a known gap, in the README.
-    assert!(
-        lta_lines[1].starts_with("Signature2: LTA AdESPassed.OK")
-            && !lta_lines[1].contains("oldest_document_timestamp=None"),
-        "the seal: LTA, passed, the document timestamp as evidence: {lta}"
-    );
-    assert!(
-        lta_lines[0].starts_with("Signature1: LTA AdESIndeterminate.SIG_CONSTRAINTS_FAILURE"),
-        "the leader's B-B signature: {lta}"
-    );
+    // Both signatures are B-T (the leader's with `kyso client sign
+    // --timestamp`, the seal's by the gateway), and pass LTA validation with
+    // the document timestamp as evidence. (ETSI LTA validation needs a
+    // signature timestamp: a leader's B-B signature, made offline, is left
+    // INDETERMINATE by pyHanko, SIG_CONSTRAINTS_FAILURE.)
+    for (l, field) in lta_lines.iter().zip(["Signature1", "Signature2"]) {
+        assert!(
+            l.starts_with(&format!("{field}: LTA AdESPassed.OK"))
+                && !l.contains("oldest_document_timestamp=None"),
+            "{field}: LTA, passed, the document timestamp as evidence: {lta}"
+        );
+    }
     assert_qpdf_ok(&issued);
 
     // The seal key was made in the token, and it cannot leave it.
