@@ -521,6 +521,7 @@ async function meeting(s, gw) {
   await s.click('a[href="#/meetings"]')
   await s.click(`[data-meeting-id="${m.id}"] a`)
   await expect(s, '.meeting-page img', 'the first agenda document rendered', 30000)
+  await s.execute('return new Promise((r) => requestAnimationFrame(() => setTimeout(r, 300)))')
   await shot(s, 'meeting')
   const pageArrives = (page, after) =>
     until(`page ${page} at the scripted participant`, () =>
@@ -537,6 +538,11 @@ async function meeting(s, gw) {
     const e = await pageArrives(page, t0)
     latencies.push(e.at - t0)
   }
+  // The chair's own screen says so, on the last page.
+  await expect(s, `.meeting-page[data-page="${pages}"] img`, `page ${pages} on the chair's screen`)
+  const bar = await s.text('[data-testid=presenter-bar]')
+  check(bar.includes('Bạn đang trình bày'), `the presenter bar says: ${bar}`)
+  await s.execute('return new Promise((r) => requestAnimationFrame(() => setTimeout(r, 300)))')
   await shot(s, 'meeting-presenting')
   follower.stop()
   const sorted = [...latencies].sort((a, b) => a - b)
