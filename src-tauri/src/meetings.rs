@@ -15,7 +15,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use kyso_api::{
-    Meeting, MeetingSummary, NewOpinion, Opinion, OpinionKind, PresenterState, PresenterUpdate,
+    ErrorCode, Meeting, MeetingSummary, NewOpinion, Opinion, OpinionKind, PresenterState,
+    PresenterUpdate,
 };
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
@@ -391,27 +392,24 @@ impl Kyso {
             p.opinions.push(q.clone());
             Ok(())
         })?;
-        match self.send_opinion(app, &user, &q).await {
-            Ok(o) => Ok(OpinionResult {
-                opinion: Some(o),
-                queued: false,
-            }),
-            Err(e) if e.is_offline() => Ok(OpinionResult {
-                opinion: None,
-                queued: true,
-            }),
-            Err(e) => Err(e),
-        }
+        let opinion = self.send_opinion(app, &user, &q).await?;
+        Ok(OpinionResult {
+            queued: opinion.is_none(),
+            opinion,
+        })
     }
 
     /// Sends one queued opinion; it leaves the queue once the gateway
-    /// answered (recorded, or refused for good).
+    /// recorded it or refused it for good. It stays while there is no
+    /// answer, while the gateway asks to come back later, and when the
+    /// session has ended (it goes with the next login): `Ok(None)` then,
+    /// with the reason in `Err` only for a refusal.
     async fn send_opinion<R: Runtime>(
         &self,
         app: &AppHandle<R>,
         user: &str,
         q: &QueuedOpinion,
-    ) -> Result<Opinion> {
+    ) -> Result<Option<Opinion>> {
         let client = self.client()?;
         let body = NewOpinion {
             kind: q.kind,
@@ -420,14 +418,20 @@ impl Kyso {
         let r = client
             .give_opinion(&q.meeting_id, &q.item_id, &body, Some(&q.key))
             .await;
+        let later = matches!(&r, Err(e) if e.is_retryable()
+            || matches!(e, kyso_client::Error::Api { code: ErrorCode::Unauthorized, .. }));
         let r = self.seen(app, r, true);
-        if !matches!(&r, Err(e) if e.is_offline()) {
-            self.notebook.update(user, |p| {
-                p.opinions.retain(|o| o.key != q.key);
-                Ok(())
-            })?;
+        if later {
+            if let Err(e) = &r {
+                tracing::info!(code = e.code.as_str(), "a queued opinion waits");
+            }
+            return Ok(None);
         }
-        r
+        self.notebook.update(user, |p| {
+            p.opinions.retain(|o| o.key != q.key);
+            Ok(())
+        })?;
+        r.map(Some)
     }
 
     /// Sends every queued opinion of this user, oldest first; stops at the
@@ -437,8 +441,9 @@ impl Kyso {
         let queued = self.notebook.read(&user)?.opinions;
         for q in queued {
             match self.send_opinion(app, &user, &q).await {
-                Ok(_) => {}
-                Err(e) if e.is_offline() => break,
+                Ok(Some(_)) => {}
+                // The rest would wait the same way.
+                Ok(None) => break,
                 Err(e) => tracing::warn!(code = e.code.as_str(), "a queued opinion was refused"),
             }
         }

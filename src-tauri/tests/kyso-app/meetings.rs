@@ -236,6 +236,43 @@ fn a_meeting_runs_on_two_tablets() {
     println!(
         "follow latency of the first page turn after the gateway restarted: {after_restart:?}"
     );
+    // The member's session ends at the gateway (as when it expires) while
+    // the tablet still holds it: an opinion cast then waits on the tablet
+    // (it is not lost with the refused call) and goes with the next login.
+    let session = kyso_client::Store::new(dir.path().join("member"))
+        .load_session()
+        .expect("session file")
+        .expect("a session");
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            kyso_client::Client::new(&url, None)
+                .expect("client")
+                .with_token(session.token)
+                .logout()
+                .await
+        })
+        .expect("the session ends at the gateway");
+    let waits = member
+        .invoke(
+            "give_opinion",
+            json!({ "meeting": id, "item": item1, "kind": "comment", "text": "Góp ý sau khi phiên hết hạn." }),
+        )
+        .expect("kept");
+    assert_eq!(waits["queued"], true, "{waits}");
+    assert_code(member.invoke("meeting", json!({ "id": id })), "notLoggedIn");
+    member
+        .invoke(
+            "login",
+            json!({ "username": "leader2", "password": PASSWORD }),
+        )
+        .expect("login");
+    let after_login = member
+        .invoke("meeting", json!({ "id": id }))
+        .expect("meeting");
+    assert_eq!(after_login["queued"], json!([]));
+    assert_eq!(comments(&after_login, 1), 2, "the waiting comment, once");
+
     let minutes = chair
         .invoke("meeting", json!({ "id": id }))
         .expect("chair view");
