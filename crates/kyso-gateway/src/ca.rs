@@ -378,6 +378,21 @@ impl DeviceCa {
             (const_oid::db::rfc4519::OU, level.as_str()),
             (const_oid::db::rfc4519::CN, full_name),
         ])?;
+        self.issue_leaf(subject, spki, 2, false, now)
+    }
+
+    /// A leaf certificate for `spki`, signed by this CA, valid `years`, with
+    /// the CRL distribution point; with `time_stamping`, also the critical
+    /// `id-kp-timeStamping` extended key usage (before the distribution
+    /// point). Device, TSA and seal certificates differ only in these.
+    fn issue_leaf(
+        &self,
+        subject: Name,
+        spki: &SubjectPublicKeyInfoOwned,
+        years: u64,
+        time_stamping: bool,
+        now: SystemTime,
+    ) -> Result<Certificate, String> {
         let profile = Profile::Leaf {
             issuer: self.cert.tbs_certificate.subject.clone(),
             enable_key_agreement: false,
@@ -387,12 +402,17 @@ impl DeviceCa {
         let mut builder = CertificateBuilder::new(
             profile,
             serial()?,
-            validity(now, 2)?,
+            validity(now, years)?,
             subject,
             spki.clone(),
             &signer,
         )
         .map_err(|e| e.to_string())?;
+        if time_stamping {
+            builder
+                .add_extension(&TimeStampingOnly)
+                .map_err(|e| e.to_string())?;
+        }
         if let Some(dp) = self.crl_distribution_point()? {
             builder.add_extension(&dp).map_err(|e| e.to_string())?;
         }
@@ -418,28 +438,7 @@ impl DeviceCa {
                 &format!("Kyso TSA — {province}"),
             ),
         ])?;
-        let profile = Profile::Leaf {
-            issuer: self.cert.tbs_certificate.subject.clone(),
-            enable_key_agreement: false,
-            enable_key_encipherment: false,
-        };
-        let signer = self.signer()?;
-        let mut builder = CertificateBuilder::new(
-            profile,
-            serial()?,
-            validity(now, 10)?,
-            subject,
-            spki.clone(),
-            &signer,
-        )
-        .map_err(|e| e.to_string())?;
-        builder
-            .add_extension(&TimeStampingOnly)
-            .map_err(|e| e.to_string())?;
-        if let Some(dp) = self.crl_distribution_point()? {
-            builder.add_extension(&dp).map_err(|e| e.to_string())?;
-        }
-        builder.build::<DerSignature>().map_err(|e| e.to_string())
+        self.issue_leaf(subject, spki, 10, true, now)
     }
 }
 
@@ -460,25 +459,7 @@ impl DeviceCa {
             (const_oid::db::rfc4519::OU, "seal"),
             (const_oid::db::rfc4519::CN, unit_name),
         ])?;
-        let profile = Profile::Leaf {
-            issuer: self.cert.tbs_certificate.subject.clone(),
-            enable_key_agreement: false,
-            enable_key_encipherment: false,
-        };
-        let signer = self.signer()?;
-        let mut builder = CertificateBuilder::new(
-            profile,
-            serial()?,
-            validity(now, 5)?,
-            subject,
-            spki.clone(),
-            &signer,
-        )
-        .map_err(|e| e.to_string())?;
-        if let Some(dp) = self.crl_distribution_point()? {
-            builder.add_extension(&dp).map_err(|e| e.to_string())?;
-        }
-        builder.build::<DerSignature>().map_err(|e| e.to_string())
+        self.issue_leaf(subject, spki, 5, false, now)
     }
 }
 
