@@ -347,6 +347,13 @@ impl Client {
         self.json(rb).await
     }
 
+    /// `GET /clerk/requests/{id}/signed`: the PDF the leader signed, before
+    /// the seal, for the clerk to read.
+    pub async fn signed_for_issuance(&self, id: &str) -> Result<Vec<u8>> {
+        let rb = self.request(Method::GET, &["clerk", "requests", id, "signed"], true)?;
+        self.bytes(rb, MAX_DOCUMENT).await
+    }
+
     /// `GET /clerk/requests/{id}/issued`: the issued PDF.
     pub async fn issued_document(&self, id: &str) -> Result<Vec<u8>> {
         let rb = self.request(Method::GET, &["clerk", "requests", id, "issued"], true)?;

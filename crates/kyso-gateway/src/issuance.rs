@@ -292,3 +292,16 @@ pub async fn issued_sha256(state: &AppState, clerk: &CallerUser, id: &str) -> Ap
     row.try_get::<Option<String>, _>(0)?
         .ok_or_else(|| AppError::conflict("the request is not issued"))
 }
+
+/// The leader's signed PDF (before the seal), for a signed or issued
+/// request of the clerk's unit: what the clerk reads before issuing.
+pub async fn signed_sha256(state: &AppState, clerk: &CallerUser, id: &str) -> AppResult<String> {
+    let r = of_unit(state, clerk, id).await?;
+    match (r.status, r.signed_sha256) {
+        (RequestStatus::Signed | RequestStatus::Issued, Some(sha)) => Ok(sha),
+        (status, _) => Err(AppError::conflict(format!(
+            "the request is not signed; it is {}",
+            status.as_str()
+        ))),
+    }
+}

@@ -1,5 +1,5 @@
 //! The clerk's issuance (`issuance`): what waits, issuing with number, date
-//! and the agency seal, and the issued PDF. Clerks only, of the request's
+//! and the agency seal, the leader's signed PDF and the issued one. Clerks only, of the request's
 //! unit; a request of another unit is the 404 of a missing one.
 
 use axum::Json;
@@ -62,5 +62,22 @@ pub async fn issued(
 ) -> AppResult<Response> {
     let u = clerk(&caller)?;
     let sha = crate::issuance::issued_sha256(&state, u, &id).await?;
+    crate::routes::integrator::pdf_response(&state, &sha)
+}
+
+/// The leader's signed PDF, before the seal: what the clerk reads before
+/// giving it a number.
+#[utoipa::path(get, path = "/api/v1/clerk/requests/{id}/signed", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The PDF the leader signed; `X-Content-SHA256` is its digest", body = kyso_api::PdfDocument, content_type = "application/pdf"),
+        (status = 404, description = "No such request in the caller's unit", body = kyso_api::ErrorBody),
+        (status = 409, description = "The request is not signed", body = kyso_api::ErrorBody)))]
+pub async fn signed(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<String>,
+) -> AppResult<Response> {
+    let u = clerk(&caller)?;
+    let sha = crate::issuance::signed_sha256(&state, u, &id).await?;
     crate::routes::integrator::pdf_response(&state, &sha)
 }

@@ -676,6 +676,13 @@ async fn every_route_every_caller() {
             200,
         ),
         route("GET", "/api/v1/clerk/issuance", Access::Clerk, Empty, 200),
+        route(
+            "GET",
+            &format!("/api/v1/clerk/requests/{signed}/signed"),
+            Access::Clerk,
+            Empty,
+            200,
+        ),
         // The signed request issued with the agency seal, then its PDF.
         route(
             "POST",

@@ -125,6 +125,28 @@ async fn clerk_issues_with_the_agency_seal(backend: Backend) {
         .collect();
     assert_eq!(ids, vec![id.clone()], "only the signed request waits");
 
+    // The clerk reads what the leader signed before giving it a number.
+    let read = |rid: String| {
+        let (gw, clerk) = (&gw, &clerk);
+        async move {
+            get(
+                gw,
+                &format!("/api/v1/clerk/requests/{rid}/signed"),
+                Some(clerk),
+            )
+            .await
+        }
+    };
+    let r = read(id.clone()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.body.to_vec(),
+        signed,
+        "the leader's signed PDF, as uploaded"
+    );
+    assert_eq!(read(pending.clone()).await.status, StatusCode::CONFLICT);
+    assert_eq!(read("no-such".into()).await.status, StatusCode::NOT_FOUND);
+
     // Refusals first: none changes anything.
     let ok_body = serde_json::json!({"number_symbol": "12/QĐ-UBND", "date": "2026-03-05"});
     for (body, why) in [
