@@ -35,6 +35,10 @@ const COMMANDS: &[&str] = &[
     "follow_meeting",
     "save_note",
     "export_notes",
+    "issuance",
+    "open_issuance_document",
+    "issue",
+    "save_issued",
 ];
 
 fn main() {

@@ -11,6 +11,7 @@ use kyso_client::Secret;
 use tauri::{AppHandle, Runtime, State, command};
 
 use crate::error::Result;
+use crate::issuance::IssueResult;
 use crate::meetings::{MeetingList, MeetingView, Note, OpinionResult};
 use crate::model::{
     AppState, DeviceInfo, DocumentInfo, Inbox, QueueStatus, ServerInfo, SignResult,
@@ -19,7 +20,7 @@ use crate::state::Kyso;
 
 /// Every command, as invoked (the contract test checks this list against
 /// build.rs, the capabilities and ui/src/ipc.ts).
-pub const COMMANDS: [&str; 28] = [
+pub const COMMANDS: [&str; 32] = [
     "app_state",
     "configure_server",
     "login",
@@ -48,7 +49,15 @@ pub const COMMANDS: [&str; 28] = [
     "follow_meeting",
     "save_note",
     "export_notes",
+    "issuance",
+    "open_issuance_document",
+    "issue",
+    "save_issued",
 ];
+
+/// The clerk's commands: in the desktop capability only (clerks work at a
+/// desk; DESIGN.md §2), never granted to the phone and tablet web view.
+pub const DESKTOP_ONLY: [&str; 4] = ["issuance", "open_issuance_document", "issue", "save_issued"];
 
 /// Everything the UI needs at start (no network).
 #[command]
@@ -319,4 +328,45 @@ pub async fn export_notes<R: Runtime>(
     meeting: String,
 ) -> Result<String> {
     kyso.export_notes(&app, &meeting).await
+}
+
+/// The clerk's unit's signed requests waiting for issuance.
+#[command]
+pub async fn issuance<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+) -> Result<Vec<SigningRequest>> {
+    kyso.issuance(&app).await
+}
+
+/// Opens the PDF the leader signed, for `render_page`.
+#[command]
+pub async fn open_issuance_document<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    id: String,
+) -> Result<DocumentInfo> {
+    kyso.open_issuance_document(&app, &id).await
+}
+
+/// Issues a signed request with its number and date (`YYYY-MM-DD`).
+#[command]
+pub async fn issue<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    id: String,
+    number: String,
+    date: String,
+) -> Result<IssueResult> {
+    kyso.issue(&app, &id, &number, &date).await
+}
+
+/// Saves the issued PDF in the downloads folder; its path.
+#[command]
+pub async fn save_issued<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    id: String,
+) -> Result<String> {
+    kyso.save_issued(&app, &id).await
 }

@@ -19,6 +19,7 @@ use tauri::{Manager, Runtime};
 
 pub mod commands;
 pub mod error;
+pub mod issuance;
 pub mod keystore;
 pub mod links;
 pub mod meetings;
@@ -82,7 +83,7 @@ impl Options {
     }
 }
 
-/// The app on `builder`: the keystore and deep-link plugins, the twenty-eight
+/// The app on `builder`: the keystore and deep-link plugins, the thirty-two
 /// commands, and a setup that opens the state, follows the deep links and
 /// starts the background task.
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> tauri::Builder<R> {
@@ -125,6 +126,10 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
             commands::follow_meeting,
             commands::save_note,
             commands::export_notes,
+            commands::issuance,
+            commands::open_issuance_document,
+            commands::issue,
+            commands::save_issued,
         ])
         .setup(move |app| {
             let kyso = Kyso::open(app.handle(), options.clone())?;

@@ -346,13 +346,15 @@ impl Kyso {
         })
     }
 
-    /// The SHA-256 of an opened document: a request's or an agenda
-    /// document's (`render_page` takes either id).
+    /// The SHA-256 of an opened document: a request's, an agenda
+    /// document's or a signed PDF the clerk opened (`render_page` takes
+    /// any of these ids).
     pub fn opened_sha(&self, id: &str) -> Option<String> {
         self.cache
             .request(id)
             .map(|r| r.document_sha256)
             .or_else(|| self.cache.meeting_document(id).map(|(_, d)| d.sha256))
+            .or_else(|| self.desk.opened_sha(id))
     }
 
     /// `give_opinion`: kept in the device's queue first (so nothing is
@@ -567,12 +569,7 @@ impl Kyso {
             return Err(IpcError::invalid("there are no notes in this meeting"));
         }
         let text = notes_text(&m, &notes);
-        let dir = match (&self.options.export_dir, app.path().download_dir()) {
-            (Some(d), _) => d.clone(),
-            (None, Ok(d)) => d,
-            (None, Err(_)) => app.path().document_dir()?,
-        };
-        crate::vault::ensure_dir(&dir)?;
+        let dir = self.export_dir(app)?;
         let name = format!(
             "kyso-ghi-chu-{}-{}.txt",
             m.starts_at.get(..10).unwrap_or("hop"),

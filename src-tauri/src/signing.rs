@@ -4,7 +4,9 @@
 //! fetch split off, so it works offline once the document is cached: the
 //! request as the gateway has it now when it answers (else as last seen),
 //! the document from the encrypted cache (else downloaded), both checked;
-//! kyso-pdf prepares and finishes, the keystore signs (its prompt); the
+//! kyso-pdf prepares and finishes, the keystore signs (its prompt), the
+//! gateway's TSA stamps the signature when the gateway answered (B-T;
+//! offline, or without an answer from the TSA, B-B); the
 //! signed PDF is written to the durable queue *before* the upload and
 //! leaves it only when the gateway has answered. No answer: `queued`, and
 //! the background task uploads it when the gateway is back.
@@ -65,9 +67,10 @@ impl Kyso {
                 id.to_string(),
             )));
         }
-        let request = match self.request(app, id).await {
-            Ok(r) => r,
-            Err(e) if e.is_offline() => self.cache.request(id).ok_or(e)?,
+        // Online now: the signature gets the gateway's timestamp (B-T).
+        let (request, online) = match self.request(app, id).await {
+            Ok(r) => (r, true),
+            Err(e) if e.is_offline() => (self.cache.request(id).ok_or(e)?, false),
             Err(e) => return Err(e),
         };
         if request.status != RequestStatus::Pending {
@@ -87,15 +90,22 @@ impl Kyso {
         // to completion on a blocking thread of the runtime; the keystore's
         // own work still runs on the runtime.
         let signed = {
-            let (request, chain) = (request.clone(), chain.clone());
+            let (request, chain, client) = (request.clone(), chain.clone(), client.clone());
             tauri::async_runtime::spawn_blocking(move || {
-                tauri::async_runtime::block_on(kyso_client::flow::sign_document(
-                    &request,
-                    &document,
-                    &signer,
-                    &chain,
-                    &SignSettings::default(),
-                ))
+                let settings = SignSettings::default();
+                tauri::async_runtime::block_on(async {
+                    if online {
+                        kyso_client::flow::sign_document_online(
+                            &client, &request, &document, &signer, &chain, &settings,
+                        )
+                        .await
+                    } else {
+                        kyso_client::flow::sign_document(
+                            &request, &document, &signer, &chain, &settings,
+                        )
+                        .await
+                    }
+                })
                 .map_err(|e| signer.error(e))
             })
             .await

@@ -101,6 +101,8 @@ pub struct Kyso {
     pub notified: crate::notify::Notified,
     /// Notes and queued opinions of meetings, per user.
     pub notebook: crate::meetings::Notebook,
+    /// The clerk's opened and issued documents.
+    pub desk: crate::issuance::Desk,
     /// The presenter followed now, if any.
     pub following: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
     settings: Mutex<Settings>,
@@ -175,11 +177,24 @@ impl Kyso {
             opens: Default::default(),
             notified: Default::default(),
             notebook,
+            desk: Default::default(),
             following: Mutex::new(None),
             settings: Mutex::new(settings),
             session: Mutex::new(session),
             generation: AtomicU64::new(0),
         })
+    }
+
+    /// Where files the user keeps go (exported notes, issued PDFs): the
+    /// downloads folder, else the documents folder (phones); created.
+    pub fn export_dir<R: Runtime>(&self, app: &AppHandle<R>) -> Result<PathBuf> {
+        let dir = match (&self.options.export_dir, app.path().download_dir()) {
+            (Some(d), _) => d.clone(),
+            (None, Ok(d)) => d,
+            (None, Err(_)) => app.path().document_dir()?,
+        };
+        crate::vault::ensure_dir(&dir)?;
+        Ok(dir)
     }
 
     /// The settings now.

@@ -36,6 +36,22 @@ pub fn verify_upload(
     s
 }
 
+/// Verifies an issued PDF (the leader's signature, the agency seal, the
+/// document timestamp) in profile B against the gateway's device CA: the
+/// summary of its last signature, the seal's.
+pub fn verify_issued(issued: &[u8], ca: &[Certificate]) -> VerificationSummary {
+    let opts = VerifyOptions {
+        profile: Profile::Multi,
+        trust: ca.to_vec(),
+        original: None,
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let report = kyso_pdf::verify::verify(issued, &opts);
+    let mut s = summary_from_json(&serde_json::to_value(&report).unwrap_or(Value::Null));
+    s.signed_sha256 = kyso_client::flow::sha256_hex(issued);
+    s
+}
+
 fn hex32(s: &str) -> Option<[u8; 32]> {
     if s.len() != 64 {
         return None;

@@ -652,6 +652,45 @@ export const saveNote = (meeting: string, document: string, page: number, text: 
 export const exportNotes = (meeting: string) => call<string>('export_notes', { meeting })
 
 // ---------------------------------------------------------------------------
+// The clerk's issuance (desktop only: not granted on phones and tablets).
+
+/** kyso_api::Issuance */
+export interface Issuance {
+  /** The request, now `issued`. */
+  request: SigningRequest
+  number_symbol: string
+  /** YYYY-MM-DD. */
+  date: string
+  /** SHA-256 of the issued PDF, hex. */
+  issued_sha256: string
+  issued_by: string
+  /** RFC 3339. */
+  issued_at: string
+}
+
+/** `issue` answer: the gateway's record and the app's own verification of
+ * the issued PDF (profile B; the summary of its last signature, the seal). */
+export interface IssueResult {
+  issuance: Issuance
+  verification: VerificationSummary
+}
+
+/** Signed requests of the clerk's unit waiting for number and seal, oldest first.
+ * Errors: forbidden (not a clerk), offline. */
+export const issuance = () => call<SigningRequest[]>('issuance')
+
+/** Opens the PDF the leader signed for `renderPage` (under the request id).
+ * Errors: conflict (not signed), not_found, badDocument, offline. */
+export const openIssuanceDocument = (id: string) => call<DocumentInfo>('open_issuance_document', { id })
+
+/** Issues with number and date (YYYY-MM-DD): the gateway adds the agency seal.
+ * Errors: bad_request (number, date), conflict (issued meanwhile), verification_failed, offline. */
+export const issue = (id: string, number: string, date: string) => call<IssueResult>('issue', { id, number, date })
+
+/** Saves the issued PDF in the downloads folder; its path. Errors: conflict (not issued), offline. */
+export const saveIssued = (id: string) => call<string>('save_issued', { id })
+
+// ---------------------------------------------------------------------------
 // Events (Rust → web view).
 
 export interface EventMap {

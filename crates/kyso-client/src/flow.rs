@@ -158,9 +158,27 @@ pub async fn sign_document<K: AsyncSigner>(
     Ok(upload_of(request, out.into_inner(), signed.field_name))
 }
 
-/// [`sign_document`] with a signature timestamp from the gateway's TSA
-/// (`settings.timestamp`): prepare, the key, the TSA over the signature
-/// value, finish.
+/// [`sign_document`] for a signer who is online now (the app): a signature
+/// timestamp from the gateway's TSA (PAdES B-T), which the archive's
+/// long-term validation needs. The timestamp is asked for after the key has
+/// signed (the leader's prompt is done); if the TSA does not give one then
+/// (the gateway went away, it has no TSA, its answer does not check), the
+/// signature is finished without it (B-B, as when signing offline) rather
+/// than asking the leader again. The verification report says which.
+pub async fn sign_document_online<K: AsyncSigner>(
+    client: &Client,
+    request: &SigningRequest,
+    document: &[u8],
+    key: &K,
+    chain: &[Certificate],
+    settings: &SignSettings,
+) -> Result<SignedUpload> {
+    sign_document_timestamped(client, request, document, key, chain, settings, false).await
+}
+
+/// [`sign_document`] with a signature timestamp from the gateway's TSA:
+/// prepare, the key, the TSA over the signature value, finish. Without a
+/// token the signing fails when `required`, else it is finished without.
 async fn sign_document_timestamped<K: AsyncSigner>(
     client: &Client,
     request: &SigningRequest,
@@ -168,6 +186,7 @@ async fn sign_document_timestamped<K: AsyncSigner>(
     key: &K,
     chain: &[Certificate],
     settings: &SignSettings,
+    required: bool,
 ) -> Result<SignedUpload> {
     check_document(request, document)?;
     let (cert, rest) = chain
@@ -186,11 +205,19 @@ async fn sign_document_timestamped<K: AsyncSigner>(
         signer::SignatureAlgorithm::EcdsaP256Sha256 => signer::ecdsa_p256_to_der(&signature)?,
         _ => signature.clone(),
     };
-    let token = client
+    let token = match client
         .timestamp(&kyso_pdf::timestamp::signature_imprint(&value))
-        .await?;
+        .await
+    {
+        Ok(token) => Some(token),
+        Err(e) if !required => {
+            tracing::warn!(request = %request.id, error = %e, "no signature timestamp; signed without (B-B)");
+            None
+        }
+        Err(e) => return Err(e),
+    };
     let field_name = prepared.field_name().to_string();
-    prepared.finish(&mut out, &signature, rest, Some(&token))?;
+    prepared.finish(&mut out, &signature, rest, token.as_deref())?;
     Ok(upload_of(request, out.into_inner(), field_name))
 }
 
@@ -204,7 +231,7 @@ async fn sign_online<K: AsyncSigner>(
     settings: &SignSettings,
 ) -> Result<SignedUpload> {
     if settings.timestamp {
-        sign_document_timestamped(client, request, document, key, chain, settings).await
+        sign_document_timestamped(client, request, document, key, chain, settings, true).await
     } else {
         sign_document(request, document, key, chain, settings).await
     }

@@ -160,6 +160,15 @@ fn a_leader_signs_declines_and_signs_offline() {
     assert_eq!(v["coverage"], "whole_file");
     assert_eq!(v["profile"], "strict");
     assert_eq!(v["signed_sha256"], signed["request"]["signed_sha256"]);
+    // Online: the gateway's TSA stamped the signature (PAdES B-T).
+    let stamped = v["timestamp_time"]
+        .as_str()
+        .unwrap_or_else(|| panic!("B-T: {v}"));
+    assert!(
+        time::OffsetDateTime::parse(stamped, &time::format_description::well_known::Rfc3339)
+            .is_ok_and(|t| (time::OffsetDateTime::now_utc() - t).abs() < time::Duration::minutes(5)),
+        "the timestamp is of now: {stamped}"
+    );
     assert!(
         v["issuer_subject"].as_str().is_some_and(|s| !s.is_empty()),
         "{v}"

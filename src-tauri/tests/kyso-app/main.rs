@@ -2,12 +2,13 @@
 //! app's real capabilities (`kyso_app::context()`): the leader's whole day
 //! (`flow`), the error codes that cross IPC (`errors`), the contract
 //! with ui/src/ipc.ts, build.rs and the capabilities (`contract`),
-//! `kyso://request/<id>` links (`links`), quiet hours (`quiet`) and a
-//! meeting on two tablets (`meetings`).
+//! `kyso://request/<id>` links (`links`), quiet hours (`quiet`), a
+//! meeting on two tablets (`meetings`) and the clerk's issuance (`issuance`).
 
 mod contract;
 mod errors;
 mod flow;
+mod issuance;
 mod links;
 mod meetings;
 mod quiet;
