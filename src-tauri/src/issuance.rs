@@ -52,6 +52,13 @@ pub struct IssueResult {
     /// This app's verification of the issued PDF (its last signature: the
     /// seal's).
     pub verification: VerificationSummary,
+    /// The issued PDF, opened for `render_page` under `<request id>/issued`.
+    pub document: DocumentInfo,
+}
+
+/// The `render_page` id of a request's issued PDF.
+pub fn issued_id(id: &str) -> String {
+    format!("{id}/issued")
 }
 
 impl Kyso {
@@ -115,17 +122,36 @@ impl Kyso {
             }));
         }
         self.cache.put_document(&sha, &pdf)?;
-        lock(&self.desk.issued).insert(id.to_string(), (sha, issuance.number_symbol.clone()));
+        lock(&self.desk.issued).insert(
+            id.to_string(),
+            (sha.clone(), issuance.number_symbol.clone()),
+        );
         let ca = self.seen(app, client.ca_pem().await, true)?;
         let ca = kyso_client::parse_chain(&ca)?;
-        let verification = tauri::async_runtime::spawn_blocking(move || {
-            crate::verification::verify_issued(&pdf, &ca)
+        let size = pdf.len() as u64;
+        let (app2, sha2) = (app.clone(), sha.clone());
+        let (verification, described) = tauri::async_runtime::spawn_blocking(move || {
+            let v = crate::verification::verify_issued(&pdf, &ca);
+            (v, app2.state::<Kyso>().render.open(&sha2, pdf))
         })
         .await
         .map_err(|e| IpcError::internal(e.to_string()))?;
+        let described = described?;
+        // The issued PDF, with the seal, for `render_page` under its own id.
+        let shown = issued_id(id);
+        lock(&self.desk.opened).insert(shown.clone(), sha.clone());
         Ok(IssueResult {
             issuance,
             verification,
+            document: DocumentInfo {
+                id: shown,
+                page_count: described.pages.len(),
+                pages: described.pages,
+                sha256: sha,
+                size,
+                cached: true,
+                attachments: described.attachments,
+            },
         })
     }
 

@@ -21,7 +21,7 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const SIZES = {
   phone: { width: 390, height: 844 },
   tablet: { width: 1024, height: 768 },
-  // Large tablets in landscape: the meeting screens only.
+  // Large tablets in landscape: the meeting screens and the clerk's desk only.
   'tablet-large': { width: 1366, height: 1024 }
 }
 const ONLY_MEETINGS = new Set(['tablet-large'])
@@ -250,6 +250,25 @@ const screens = {
     await shot(page, '29-meeting-present', size)
     await ctx.close()
   },
+  async issuance(size) {
+    const { page, ctx } = await open(size, { scenario: 'clerk', platform: 'linux', hash: '#/issuance/req-budget' })
+    await page.locator('.issue-desk .page img').first().waitFor()
+    await page.getByLabel('Số, ký hiệu').fill('125/QĐ-UBND')
+    await shot(page, '30-issuance', size)
+    await ctx.close()
+  },
+  async issued(size) {
+    const { page, ctx } = await open(size, { scenario: 'clerk', platform: 'linux', hash: '#/issuance/req-budget' })
+    await page.locator('.issue-desk .page img').first().waitFor()
+    await page.getByLabel('Số, ký hiệu').fill('125/QĐ-UBND')
+    await page.getByTestId('issue-review').click()
+    await page.getByTestId('issue-confirm').click()
+    await page.getByTestId('issue-result').waitFor()
+    await page.getByTestId('issue-save').click()
+    await page.getByTestId('issue-saved-path').waitFor()
+    await shot(page, '31-issued', size)
+    await ctx.close()
+  },
   async quiet(size) {
     const { page, ctx } = await open(size, { hash: '#/settings' })
     const group = page.locator('section.quiet')
@@ -266,7 +285,7 @@ const only = process.env.SCREENS ? process.env.SCREENS.split(',') : Object.keys(
 try {
   for (const size of Object.keys(SIZES)) {
     for (const name of only) {
-      if (ONLY_MEETINGS.has(size) && !name.startsWith('meeting')) continue
+      if (ONLY_MEETINGS.has(size) && !name.startsWith('meeting') && !name.startsWith('issu')) continue
       try {
         await screens[name](size)
       } catch (e) {

@@ -135,6 +135,23 @@ export function normalizeTime(typed: string): string {
   return `${String(h).padStart(2, '0')}:${String(min).padStart(2, '0')}`
 }
 
+/** A calendar date as Vietnamese write it (`05/03/2026`, `5/3/2026`,
+ * `05-03-2026`, `05.03.2026`) as `YYYY-MM-DD`; null unless it is a real day. */
+export function parseVnDate(typed: string): string | null {
+  const m = /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})$/.exec(typed.trim())
+  if (!m) return null
+  const [day, month, year] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const d = new Date(Date.UTC(year, month - 1, day))
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return null
+  return `${year}-${two(month)}-${two(day)}`
+}
+
+/** `YYYY-MM-DD` as `dd/MM/yyyy` (the date as written, no time zone). */
+export function formatIsoDate(date: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date)
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : date
+}
+
 export type DeadlineState = 'none' | 'ok' | 'soon' | 'overdue'
 
 /** Whether a deadline has passed (`overdue`) or falls within a day (`soon`). */

@@ -673,6 +673,8 @@ export interface Issuance {
 export interface IssueResult {
   issuance: Issuance
   verification: VerificationSummary
+  /** The issued PDF (with the seal), for `renderPage` under `<id>/issued`. */
+  document: DocumentInfo
 }
 
 /** Signed requests of the clerk's unit waiting for number and seal, oldest first.

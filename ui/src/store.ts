@@ -17,6 +17,7 @@ export type Route =
   | { name: 'batch' }
   | { name: 'settings' }
   | { name: 'meetings'; id?: string }
+  | { name: 'issuance'; id?: string }
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent)
@@ -29,6 +30,8 @@ export function parseHash(hash: string): Route {
       return { name: 'settings' }
     case 'meetings':
       return parts[1] ? { name: 'meetings', id: parts[1] } : { name: 'meetings' }
+    case 'issuance':
+      return parts[1] ? { name: 'issuance', id: parts[1] } : { name: 'issuance' }
     case 'inbox':
     case 'request':
       return parts[1] ? { name: 'inbox', id: parts[1] } : { name: 'inbox' }
@@ -42,6 +45,7 @@ export function routeHash(r: Route): string {
     case 'inbox':
     case 'history':
     case 'meetings':
+    case 'issuance':
       return r.id ? `#/${r.name}/${encodeURIComponent(r.id)}` : `#/${r.name}`
     default:
       return `#/${r.name}`
@@ -100,9 +104,13 @@ export const setupStep = computed<'server' | 'login' | 'enroll' | null>(() => {
   if (!s) return null
   if (!s.server) return 'server'
   if (!s.user) return 'login'
-  if (!s.device) return 'enroll'
+  // A clerk enrolls no key: the agency seal's key is the gateway's.
+  if (!s.device && s.user.role !== 'clerk') return 'enroll'
   return null
 })
+
+/** The user is a clerk (văn thư): the issuance desk instead of an inbox. */
+export const isClerk = computed(() => app.value?.user?.role === 'clerk')
 
 /** A batch is signing: leaving the screen is not offered. */
 export const batchRunning = signal(false)

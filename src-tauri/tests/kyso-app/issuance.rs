@@ -101,6 +101,18 @@ fn a_clerk_issues_what_a_leader_signed() {
     assert_eq!(v["trusted"], true);
     assert!(v["timestamp_time"].is_string(), "the seal is B-T: {v}");
     assert_eq!(v["signed_sha256"], issued["issuance"]["issued_sha256"]);
+    // The issued PDF, seal and all, renders under its own id.
+    let shown = &issued["document"];
+    assert_eq!(shown["id"], format!("{id}/issued"));
+    assert_eq!(shown["sha256"], issued["issuance"]["issued_sha256"]);
+    let last = shown["page_count"].as_u64().expect("pages");
+    let sealed = clerk
+        .invoke_raw(
+            "render_page",
+            json!({ "id": format!("{id}/issued"), "page": last, "width": 320 }),
+        )
+        .expect("render_page of the issued PDF");
+    assert!(sealed.starts_with(b"\x89PNG"));
 
     let path = clerk
         .invoke("save_issued", json!({ "id": id }))

@@ -14,6 +14,7 @@ import {
   inbox,
   inboxLoaded,
   inboxLoading,
+  isClerk,
   justEnrolled,
   navigate,
   onQueueChanged,
@@ -32,6 +33,7 @@ import { FirstRun } from './FirstRun'
 import { History } from './History'
 import { Icon, type IconName } from './icons'
 import { Inbox } from './Inbox'
+import { IssuanceList, IssueDesk } from './Issuance'
 import { MeetingScreen } from './Meeting'
 import { Meetings } from './Meetings'
 import { QueueIndicator } from './Queue'
@@ -69,10 +71,18 @@ function Toast() {
   )
 }
 
-const TABS: Array<{ name: 'inbox' | 'meetings' | 'history' | 'settings'; icon: IconName }> = [
+type Tab = { name: 'inbox' | 'meetings' | 'history' | 'settings' | 'issuance'; icon: IconName }
+
+const TABS: Tab[] = [
   { name: 'inbox', icon: 'inbox' },
   { name: 'meetings', icon: 'meeting' },
   { name: 'history', icon: 'history' },
+  { name: 'settings', icon: 'settings' }
+]
+
+/** A clerk's tabs: the issuance desk and the settings. */
+const CLERK_TABS: Tab[] = [
+  { name: 'issuance', icon: 'seal' },
   { name: 'settings', icon: 'settings' }
 ]
 
@@ -81,7 +91,7 @@ function Nav() {
   const current = r.name === 'batch' ? 'inbox' : r.name
   return (
     <nav class="nav" aria-label={t('nav.label')}>
-      {TABS.map((tab) => (
+      {(isClerk.value ? CLERK_TABS : TABS).map((tab) => (
         <a
           key={tab.name}
           href={`#/${tab.name}`}
@@ -107,10 +117,19 @@ function TopBar() {
   const r = route.value
   const detail = (r.name === 'inbox' || r.name === 'history') && !!r.id
   const inMeeting = r.name === 'meetings' && !!r.id
+  const issuing = r.name === 'issuance' && !!r.id
   const section =
-    r.name === 'batch' ? t('batch.heading') : detail ? t('doc.heading') : inMeeting ? t('meet.heading') : null
+    r.name === 'batch'
+      ? t('batch.heading')
+      : detail
+        ? t('doc.heading')
+        : inMeeting
+          ? t('meet.heading')
+          : issuing
+            ? t('issue.heading')
+            : null
   const user = app.value?.user
-  const back = detail || inMeeting || (r.name === 'batch' && !batchRunning.value)
+  const back = detail || inMeeting || issuing || (r.name === 'batch' && !batchRunning.value)
   return (
     <header class={`topbar ${back ? 'has-back' : ''}`}>
       {back && (
@@ -118,7 +137,9 @@ function TopBar() {
           type="button"
           class="icon-btn back"
           aria-label={t('common.back')}
-          onClick={() => navigate({ name: r.name === 'history' || r.name === 'meetings' ? r.name : 'inbox' })}
+          onClick={() =>
+            navigate({ name: r.name === 'history' || r.name === 'meetings' || r.name === 'issuance' ? r.name : 'inbox' })
+          }
         >
           <Icon name="back" />
         </button>
@@ -165,6 +186,27 @@ function Main() {
       </main>
     )
   }
+  // A clerk sees the desk whatever route is asked (App then corrects it).
+  if (r.name === 'issuance' || isClerk.value) {
+    const id = r.name === 'issuance' ? r.id : undefined
+    return (
+      <main id="main" class={`content split ${id ? 'has-detail' : ''}`}>
+        <div class="pane list-pane">
+          <IssuanceList />
+        </div>
+        <div class="pane detail-pane">
+          {id ? (
+            <IssueDesk id={id} />
+          ) : (
+            <div class="placeholder">
+              <Icon name="seal" size={48} />
+              <p>{t('issue.pick')}</p>
+            </div>
+          )}
+        </div>
+      </main>
+    )
+  }
   if (r.name === 'batch') {
     return (
       <main id="main" class="content single">
@@ -194,10 +236,16 @@ export function App() {
   useAppEvents()
   void lang.value
   const ready = !!app.value && !setupStep.value
+  const clerk = isClerk.value
   // The inbox count shows in the navigation whatever screen is open.
   useEffect(() => {
-    if (ready && !inboxLoaded.value && !inboxLoading.value) void refreshInbox()
-  }, [ready])
+    if (ready && !clerk && !inboxLoaded.value && !inboxLoading.value) void refreshInbox()
+  }, [ready, clerk])
+  // A clerk has the issuance desk and the settings, nothing else.
+  useEffect(() => {
+    const name = route.value.name
+    if (ready && clerk && name !== 'issuance' && name !== 'settings') navigate({ name: 'issuance' }, true)
+  }, [ready, clerk, route.value.name])
   if (bootError.value) {
     return (
       <main class="first-run" id="main">
@@ -227,7 +275,7 @@ export function App() {
     )
   }
   const r = route.value
-  const detail = (r.name === 'inbox' || r.name === 'history' || r.name === 'meetings') && !!r.id
+  const detail = (r.name === 'inbox' || r.name === 'history' || r.name === 'meetings' || r.name === 'issuance') && !!r.id
   return (
     <div class={`app ${detail ? 'detail' : ''} ${r.name === 'batch' ? 'batch' : ''}`}>
       <TopBar />

@@ -43,7 +43,7 @@ export function useWidth(ref: { current: HTMLElement | null }) {
  * on screen at the top of a document) near at once, in that same render,
  * without waiting for the observer's first report. A null `root` observes
  * nothing yet. */
-function useNearSet(
+export function useNearSet(
   list: { current: Element | null },
   root: Element | null,
   selector: string,

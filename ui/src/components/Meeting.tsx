@@ -4,7 +4,7 @@
 // the presenter bar above: follow the presenter, step away and return, or
 // present. On phones the same parts stack.
 
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import * as ipc from '../ipc'
 import type {
   AgendaItem,
@@ -153,7 +153,8 @@ function Notes(props: { meeting: string; place: Place | null; notes: Note[]; onN
   const current = p ? props.notes.find((n) => n.document_id === p.doc && n.page === p.page) : undefined
   const [text, setText] = useState(current?.text ?? '')
   const [busy, setBusy] = useState(false)
-  useEffect(() => setText(current?.text ?? ''), [p?.doc, p?.page, current?.text])
+  // Before paint: the page's heading and its note change in the same frame.
+  useLayoutEffect(() => setText(current?.text ?? ''), [p?.doc, p?.page, current?.text])
   if (!p) return null
 
   async function save() {

@@ -86,7 +86,7 @@ export function Settings() {
           </section>
         )}
 
-        {s.user && <QuietHoursSection />}
+        {s.user && s.user.role !== 'clerk' && <QuietHoursSection />}
 
         {d && (
           <section class="group" aria-labelledby="set-device">

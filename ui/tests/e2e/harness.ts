@@ -18,7 +18,7 @@ export async function launch(): Promise<Browser> {
 }
 
 export interface AppOptions {
-  scenario?: 'fresh' | 'login' | 'enroll' | 'ready'
+  scenario?: 'fresh' | 'login' | 'enroll' | 'ready' | 'clerk'
   platform?: 'android' | 'ios' | 'linux'
   lang?: 'vi' | 'en'
   hash?: string

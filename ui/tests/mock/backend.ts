@@ -3,7 +3,7 @@
 // built only into dist-e2e (vite --mode e2e), never into the app.
 //
 // Controlled from Playwright through `window.__kysoMock` (see Control) and
-// the page's query string: ?scenario=fresh|login|enroll|ready
+// the page's query string: ?scenario=fresh|login|enroll|ready|clerk
 // &platform=android|ios|linux &lang=vi|en &open=ID (the app was started
 // with kyso://request/ID).
 
@@ -13,6 +13,7 @@ import type {
   DeviceInfo,
   DocumentInfo,
   ErrorCode,
+  IssueResult,
   IpcError,
   KeystoreInfo,
   Language,
@@ -240,6 +241,16 @@ const MEMBER: User = {
   unit_id: 'unit-stc'
 }
 
+/** The clerk (văn thư) of the People's Committee office: logs in as `vanthu`. */
+const CLERK: User = {
+  id: 'u-vanthu',
+  username: 'vanthu',
+  full_name: 'Phạm Thị Hoa',
+  title: 'Văn thư Văn phòng UBND tỉnh',
+  role: 'clerk',
+  unit_id: 'unit-ubnd'
+}
+
 /** Today (Vietnam time) at `h:m`, as the gateway writes meeting times. */
 function vnToday(now: number, h: number, m = 0): string {
   const d = new Date(now + 7 * HOUR)
@@ -358,7 +369,7 @@ export function createBackend(params: URLSearchParams) {
   const pageCounts = new Map<string, number>([...DRAFTS, ...HISTORY, NEW_ARRIVAL].map((d) => [d.id, d.pages]))
 
   let server: AppState['server'] = scenario === 'fresh' ? null : { url: 'https://kyso.angiang.gov.vn', pin: GOOD_PIN }
-  let user: User | null = scenario === 'ready' || scenario === 'enroll' ? LEADER : null
+  let user: User | null = scenario === 'ready' || scenario === 'enroll' ? LEADER : scenario === 'clerk' ? CLERK : null
   const makeDevice = (passphrase: boolean): DeviceInfo => ({
     device_id: 'dev-7f3a9c2e',
     security_level: keystore.security_level,
@@ -371,6 +382,13 @@ export function createBackend(params: URLSearchParams) {
     enrolled_at: iso(now - 10 * 24 * HOUR)
   })
   let device: DeviceInfo | null = scenario === 'ready' ? makeDevice(desktop) : null
+  /** Signed requests of the clerk's unit waiting for number and seal. */
+  const toIssue = new Map<string, SigningRequest>()
+  for (const d of DRAFTS.slice(0, 3)) {
+    const r = makeRequest({ ...d, status: 'signed' }, now)
+    toIssue.set(r.id, { ...r, number_symbol: null, updated_at: iso(now - (d.ageH + 1) * HOUR) })
+  }
+  const issued = new Map<string, IssueResult>()
   const queue: QueuedUpload[] = []
   const failures = new Map<string, ErrorCode>()
   let hold: { release: () => void; promise: Promise<void> } | null = null
@@ -554,7 +572,7 @@ export function createBackend(params: URLSearchParams) {
       if (!server) throw fail('notConfigured')
       if (!online) throw fail('offline')
       if (password !== PASSWORD || !username) throw fail('unauthorized', 'bad credentials')
-      user = LEADER
+      user = username === CLERK.username ? CLERK : LEADER
       return user
     },
     logout: () => {
@@ -607,7 +625,7 @@ export function createBackend(params: URLSearchParams) {
         const asRequest = { ...makeRequest(DRAFTS[0]!, now), id: md.id, title: md.title, document_type: 'Tài liệu họp', number_symbol: null }
         return renderFakePage(asRequest, p, md.pages, Number(width), false)
       }
-      const r = mine(id)
+      const r = toIssue.get(String(id)) ?? mine(id)
       const n = pageCounts.get(r.id) ?? 1
       const p = Number(page)
       if (!(p >= 1 && p <= n)) throw fail('invalidArgument', 'no such page')
@@ -798,6 +816,63 @@ export function createBackend(params: URLSearchParams) {
     export_notes: ({ meeting }) => {
       if (!notes.some((n) => n.meeting_id === meeting)) throw fail('invalidArgument', 'no notes')
       return `/home/lanhdao/Tải xuống/kyso-ghi-chu-${String(meeting)}.txt`
+    },
+    issuance: async () => {
+      needSession()
+      if (user?.role !== 'clerk') throw fail('forbidden', 'clerks only')
+      if (!online) throw fail('offline', 'no route to host')
+      await sleep(100)
+      return [...toIssue.entries()].filter(([k, r]) => k === r.id && !issued.has(r.id)).map(([, r]) => r)
+    },
+    open_issuance_document: async ({ id }): Promise<DocumentInfo> => {
+      needSession()
+      const r = toIssue.get(String(id))
+      if (!r) throw fail('not_found', 'no such request in this unit')
+      if (!online) throw fail('offline', 'no route to host')
+      await sleep(120)
+      const n = pageCounts.get(r.id) ?? 1
+      return { id: r.id, page_count: n, pages: Array.from({ length: n }, () => A4), sha256: r.signed_sha256!, size: r.document_size + 40_000, cached: false, attachments: [] }
+    },
+    issue: async ({ id, number, date }): Promise<IssueResult> => {
+      needSession()
+      const r = toIssue.get(String(id))
+      if (!r) throw fail('not_found', 'no such request in this unit')
+      if (issued.has(r.id)) throw fail('conflict', 'already issued')
+      const n = String(number).trim()
+      if (!n || n.length > 100) throw fail('bad_request', 'number_symbol must be 1 to 100 characters')
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(String(date))) throw fail('bad_request', 'date must be YYYY-MM-DD')
+      if (!online) throw fail('offline', 'no route to host')
+      await sleep(600)
+      const at = iso(Date.now())
+      const sha = fakeSha(`${r.id}-issued`)
+      const result: IssueResult = {
+        issuance: { request: { ...r, status: 'issued', number_symbol: n, updated_at: at }, number_symbol: n, date: String(date), issued_sha256: sha, issued_by: CLERK.username, issued_at: at },
+        document: { id: `${r.id}/issued`, page_count: pageCounts.get(r.id) ?? 1, pages: Array.from({ length: pageCounts.get(r.id) ?? 1 }, () => A4), sha256: sha, size: r.document_size + 90_000, cached: true, attachments: [] },
+        verification: {
+          indication: 'TOTAL_PASSED',
+          sub_indication: null,
+          profile: 'multi',
+          signatures: 2,
+          signer_subject: 'CN=Văn phòng UBND tỉnh An Giang, O=UBND tỉnh An Giang, C=VN',
+          issuer_subject: 'CN=Kyso Device CA UBND tỉnh An Giang, O=UBND tỉnh An Giang, C=VN',
+          trusted: true,
+          claimed_signing_time: at,
+          timestamp_time: at,
+          coverage: 'whole_file',
+          signed_sha256: sha,
+          warnings: [],
+          errors: []
+        }
+      }
+      issued.set(r.id, result)
+      pageCounts.set(result.document.id, pageCounts.get(r.id) ?? 1)
+      toIssue.set(result.document.id, r)
+      return result
+    },
+    save_issued: ({ id }) => {
+      const done = issued.get(String(id))
+      if (!done) throw fail('conflict', 'the request is not issued')
+      return `/home/vanthu/Tải xuống/${done.issuance.number_symbol.replace(/[^\p{L}\p{N}._-]/gu, '-')}.pdf`
     }
   }
 

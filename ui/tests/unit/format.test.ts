@@ -7,7 +7,9 @@ import {
   formatDateTime,
   formatLongDate,
   formatTime,
+  formatIsoDate,
   normalizeTime,
+  parseVnDate,
   shaPrefix,
   vnParts
 } from '../../src/format'
@@ -106,5 +108,22 @@ describe('times of day as typed', () => {
   it('leave what is not a time for the caller to refuse', () => {
     for (const typed of ['24:00', '2400', '12:60', '7:5', '22:000', 'abc', '', '-1', '10 PM', '12345'])
       expect(normalizeTime(typed), typed).toBe(typed.trim())
+  })
+})
+
+describe('issuance dates as Vietnamese write them', () => {
+  it('read day/month/year into YYYY-MM-DD', () => {
+    expect(parseVnDate('05/03/2026')).toBe('2026-03-05')
+    expect(parseVnDate(' 5/3/2026 ')).toBe('2026-03-05')
+    expect(parseVnDate('29-02-2028')).toBe('2028-02-29')
+    expect(parseVnDate('31.12.2026')).toBe('2026-12-31')
+  })
+  it('refuse what is not a real day', () => {
+    for (const typed of ['30/02/2026', '29/02/2026', '32/01/2026', '05/13/2026', '2026-03-05', '5/3/26', '', 'hôm nay'])
+      expect(parseVnDate(typed), typed).toBeNull()
+  })
+  it('show YYYY-MM-DD as dd/MM/yyyy', () => {
+    expect(formatIsoDate('2026-03-05')).toBe('05/03/2026')
+    expect(formatIsoDate('not a date')).toBe('not a date')
   })
 })
