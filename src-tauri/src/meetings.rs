@@ -371,7 +371,7 @@ impl Kyso {
         let user = self.user_id()?;
         let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
         if let Some(t) = &text {
-            check_text("the opinion", t, 4000)?;
+            check_text("the opinion", t, kyso_api::MAX_OPINION)?;
         }
         if text.is_none() && kind != OpinionKind::Agree {
             return Err(IpcError::invalid(
@@ -459,8 +459,11 @@ impl Kyso {
         meeting_id: &str,
         update: PresenterUpdate,
     ) -> Result<PresenterState> {
-        if update.page < 1 || !(0.25..=8.0).contains(&update.zoom) {
-            return Err(IpcError::invalid("page from 1, zoom from 0.25 to 8"));
+        let (low, high) = kyso_api::ZOOM;
+        if update.page < 1 || !(low..=high).contains(&update.zoom) {
+            return Err(IpcError::invalid(format!(
+                "page from 1, zoom from {low} to {high}"
+            )));
         }
         let client = self.client()?;
         self.seen(app, client.present(meeting_id, &update).await, true)

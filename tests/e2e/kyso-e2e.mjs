@@ -19,7 +19,12 @@
 //            to the running app and exits; that demo draft is shown and
 //            signed while the gateway is stopped (queued) → the gateway
 //            restarts on the same data → the queued signature is uploaded,
-//            exactly one signature recorded; two notifications in all;
+//            exactly one signature recorded; two notifications in all; the
+//            chair presents the demo meeting to a scripted participant;
+//            leader1 signs out and clerk1 (no key) issues the first draft
+//            on the issuance desk: the gateway has it issued, and pyHanko's
+//            ETSI LTA validation passes both signatures (the app's B-T one
+//            and the agency seal's);
 //   demo     scripts/demo without a display: the same first run, one draft
 //            signed and validated, against the demo's running gateway;
 //   display  scripts/demo with a display: first run, login and enrollment,
@@ -554,6 +559,61 @@ async function meeting(s, gw) {
   await s.click('a[href="#/inbox"]')
 }
 
+/** The clerk's desk in the same app: leader1 signs out, clerk1 logs in
+ * (no key to enroll), issues the draft leader1 signed in the app with a
+ * number and today's date; the gateway has it issued, and pyHanko's ETSI
+ * LTA validation passes every signature of the issued PDF, the leader's
+ * (B-T from the app, with the gateway's TSA) and the agency seal's. */
+async function issuance(s, gw, id) {
+  await s.click('a[href="#/settings"]')
+  await s.click('[data-testid=logout]')
+  await s.click('[data-testid=confirm-settings]')
+  await expect(s, '#login-user', 'the login step after signing out')
+  log('login as clerk1 (văn thư)')
+  await s.type('#login-user', 'clerk1')
+  await s.type('#login-pass', PASSWORD)
+  await s.click('[data-testid=login-submit]')
+  await expect(s, `[data-testid=issuance-card][data-request-id="${id}"]`, 'the signed draft on the issuance desk', 30000)
+  await s.click(`[data-testid=issuance-card][data-request-id="${id}"] a`)
+  await expect(s, '.issue-desk .page img', 'the signed PDF rendered', 30000)
+  const number = `${Math.floor(Math.random() * 900) + 100}/UBND-VP`
+  await s.type('#issue-number', number)
+  await s.click('[data-testid=issue-review]')
+  await s.click('[data-testid=issue-confirm]')
+  await expect(s, '[data-testid=issue-result]', 'the issued result', 60000)
+  const indication = await s.execute(
+    'return document.querySelector("[data-testid=verification]").getAttribute("data-indication")'
+  )
+  check(indication === 'TOTAL_PASSED', `the app's verification of the issued PDF: ${indication}`)
+  await expect(s, '.issue-desk .page img', 'the issued PDF rendered', 30000)
+  await s.execute('return new Promise((r) => requestAnimationFrame(() => setTimeout(r, 300)))')
+  await shot(s, 'issued')
+  const { request } = await gw.request(id)
+  check(request.status === 'issued', `the gateway has ${id} as ${request.status}, expected issued`)
+  check(request.number_symbol === number, `the gateway's number is ${request.number_symbol}, expected ${number}`)
+  const login = await fetch(`${gw.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'clerk1', password: PASSWORD })
+  })
+  const { token } = await login.json()
+  const res = await fetch(`${gw.url}/api/v1/clerk/requests/${encodeURIComponent(id)}/issued`, {
+    headers: { authorization: `Bearer ${token}` }
+  })
+  check(res.ok, `the issued PDF: HTTP ${res.status}`)
+  const file = join(DIR, `issued-${id}.pdf`)
+  writeFileSync(file, Buffer.from(await res.arrayBuffer()))
+  const python = join(env('KYSO_PYHANKO'), '..', 'python')
+  const script = join(import.meta.dirname, '..', '..', 'crates', 'kyso-cli', 'tests', 'kyso-cli', 'pyhanko_lta.py')
+  const out = run(python, [script, join(DIR, 'device-ca.pem'), file], 'pyHanko LTA validation').trim()
+  const lines = out.split('\n')
+  check(
+    lines.length === 2 && lines.every((l) => / LTA AdESPassed\.OK /.test(l)),
+    `pyHanko LTA validation of ${file}, expected both signatures passed:\n${out}`
+  )
+  log(`issuance: ${id} issued as ${number} by clerk1 in the app; pyHanko LTA: ${lines.join(' | ')}`)
+}
+
 function run(cmd, args, what) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', cwd: DIR })
   if (r.status !== 0) fail(`${what} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
@@ -775,6 +835,7 @@ async function main() {
     all.length === 2,
     `${all.length} notifications, expected only the flash and very urgent drafts': ${all.map((n) => n.summary).join(' | ')}`
   )
+  await issuance(s, gw, submitted.id)
   await s.quit()
   log('passed')
   console.log(`screenshots: ${SHOTS}`)

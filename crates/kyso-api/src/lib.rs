@@ -8,10 +8,10 @@ mod incoming;
 pub use incoming::{EdxmlStatus, Incoming, IncomingStatusChange, IncomingWithHistory, NewIncoming};
 mod meeting;
 pub use meeting::{
-    AgendaItem, ItemSummary, Meeting, MeetingDocument, MeetingSummary, MeetingUpload,
+    AgendaItem, ItemSummary, MAX_OPINION, Meeting, MeetingDocument, MeetingSummary, MeetingUpload,
     NewAgendaItem, NewMeeting, NewMeetingDocument, NewOpinion, Opinion, OpinionKind,
     PresenterDelegation, PresenterEventMessage, PresenterEventType, PresenterState,
-    PresenterUpdate,
+    PresenterUpdate, ZOOM,
 };
 mod push;
 pub use push::{

@@ -7,6 +7,14 @@ use utoipa::ToSchema;
 
 use crate::User;
 
+/// Longest opinion text, in characters (the gateway refuses longer; the
+/// app checks before sending).
+pub const MAX_OPINION: usize = 4000;
+
+/// The presenter's zoom range (1 = fit the page), inclusive; the OpenAPI
+/// schema of [`PresenterUpdate::zoom`] states the same.
+pub const ZOOM: (f64, f64) = (0.25, 8.0);
+
 /// The JSON part of a meeting's creation (multipart field `metadata`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NewMeeting {
@@ -314,5 +322,14 @@ mod tests {
             );
         }
         assert_eq!(OpinionKind::parse("abstain"), None);
+    }
+
+    #[test]
+    fn the_zoom_schema_states_the_checked_range() {
+        let schema = serde_json::to_value(<PresenterUpdate as utoipa::PartialSchema>::schema())
+            .expect("schema");
+        let zoom = &schema["properties"]["zoom"];
+        assert_eq!(zoom["minimum"].as_f64(), Some(ZOOM.0), "{schema}");
+        assert_eq!(zoom["maximum"].as_f64(), Some(ZOOM.1), "{schema}");
     }
 }

@@ -19,8 +19,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use kyso_api::{
-    AgendaItem, ItemSummary, Meeting, MeetingDocument, MeetingSummary, NewMeeting, NewOpinion,
-    Opinion, OpinionKind, PresenterDelegation, PresenterState, PresenterUpdate, User,
+    AgendaItem, ItemSummary, MAX_OPINION, Meeting, MeetingDocument, MeetingSummary, NewMeeting,
+    NewOpinion, Opinion, OpinionKind, PresenterDelegation, PresenterState, PresenterUpdate, User,
+    ZOOM,
 };
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -35,16 +36,12 @@ use crate::store::hex;
 const MAX_TITLE: usize = 500;
 /// Longest draft conclusion.
 const MAX_CONCLUSION: usize = 20_000;
-/// Longest opinion text.
-pub const MAX_OPINION: usize = 4000;
 /// Most agenda items of one meeting.
 const MAX_ITEMS: usize = 100;
 /// Most documents of one meeting.
 const MAX_DOCUMENTS: usize = 200;
 /// Most participants of one meeting.
 const MAX_PARTICIPANTS: usize = 500;
-/// Zoom range of the presenter.
-pub const ZOOM: (f64, f64) = (0.25, 8.0);
 
 /// Who creates a meeting.
 #[derive(Debug, Clone)]

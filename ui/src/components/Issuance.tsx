@@ -262,6 +262,7 @@ export function IssueDesk({ id }: { id: string }) {
               <Field label={t('issue.number')} hint={t('issue.numberHint')} id="issue-number" error={numberError}>
                 <input
                   id="issue-number"
+                  data-testid="issue-number"
                   type="text"
                   value={number}
                   maxLength={100}

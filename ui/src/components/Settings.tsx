@@ -80,7 +80,7 @@ export function Settings() {
               <dt>{t('settings.username')}</dt>
               <dd class="mono">{s.user.username}</dd>
             </dl>
-            <button type="button" class="secondary" onClick={() => setConfirm('logout')}>
+            <button type="button" class="secondary" onClick={() => setConfirm('logout')} data-testid="logout">
               {t('settings.logout')}
             </button>
           </section>
@@ -169,6 +169,7 @@ export function Settings() {
               class={confirm === 'remove' ? 'danger' : 'primary'}
               onClick={() => void doIt()}
               disabled={busy}
+              data-testid="confirm-settings"
             >
               {busy ? <Spinner /> : null}
               {confirm === 'remove' ? t('settings.removeConfirm') : t('settings.logout')}

@@ -58,7 +58,13 @@ export function VerificationView({ v }: { v: VerificationSummary }) {
           </>
         )}
         <dt>{t('verify.coverage')}</dt>
-        <dd>{v.coverage === 'whole_file' ? t('verify.wholeFile') : v.coverage}</dd>
+        <dd>
+          {v.coverage === 'whole_file'
+            ? t('verify.wholeFile')
+            : v.coverage === 'revision'
+              ? t('verify.revision')
+              : v.coverage}
+        </dd>
         <dt>{t('verify.signatures')}</dt>
         <dd>{v.signatures}</dd>
         <dt>{t('verify.signedSha')}</dt>

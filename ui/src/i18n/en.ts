@@ -175,6 +175,7 @@ export const en: Record<keyof typeof vi, string> = {
   'verify.timestamp': 'Timestamp',
   'verify.coverage': 'Coverage',
   'verify.wholeFile': 'Whole file',
+  'verify.revision': 'Up to this signature; what was added after was checked',
   'verify.signatures': 'Signatures',
   'verify.signedSha': 'SHA-256 of the signed copy',
   'verify.sub': 'Reason',

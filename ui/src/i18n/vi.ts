@@ -174,6 +174,7 @@ export const vi = {
   'verify.timestamp': 'Dấu thời gian',
   'verify.coverage': 'Phạm vi',
   'verify.wholeFile': 'Toàn bộ tệp',
+  'verify.revision': 'Đến chữ ký này; phần thêm sau đã được kiểm tra',
   'verify.signatures': 'Số chữ ký',
   'verify.signedSha': 'SHA-256 bản đã ký',
   'verify.sub': 'Lý do',

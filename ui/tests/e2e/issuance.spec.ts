@@ -81,6 +81,7 @@ describe('issuance', () => {
     expect(result).toContain('Đã ban hành: số 125/QĐ-UBND, ngày 05/03/2026.')
     expect(await page.getByTestId('issue-signatures').textContent()).toContain('2 chữ ký')
     expect(await page.getByTestId('verification').getAttribute('data-indication')).toBe('TOTAL_PASSED')
+    expect(await page.getByTestId('verification').textContent()).toContain('Đến chữ ký này; phần thêm sau đã được kiểm tra')
     // It left the list.
     expect(await page.locator('[data-testid="issuance-card"]').count()).toBe(2)
 

@@ -858,7 +858,7 @@ export function createBackend(params: URLSearchParams) {
           trusted: true,
           claimed_signing_time: at,
           timestamp_time: at,
-          coverage: 'whole_file',
+          coverage: 'revision',
           signed_sha256: sha,
           warnings: [],
           errors: []
