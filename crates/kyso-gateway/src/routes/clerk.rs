@@ -67,7 +67,7 @@ pub async fn issued(
 
 /// The leader's signed PDF, before the seal: what the clerk reads before
 /// giving it a number.
-#[utoipa::path(get, path = "/api/v1/clerk/requests/{id}/signed", tag = "clerk", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/clerk/requests/{id}/signed", tag = "clerk", operation_id = "clerk_signed", security(("bearer" = [])),
     params(("id" = String, Path)),
     responses((status = 200, description = "The PDF the leader signed; `X-Content-SHA256` is its digest", body = kyso_api::PdfDocument, content_type = "application/pdf"),
         (status = 404, description = "No such request in the caller's unit", body = kyso_api::ErrorBody),

@@ -27,7 +27,7 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
 use crate::auth::Caller;
-use crate::cache::{InboxBody, Lookup};
+use crate::cache::{InboxBody, Lookup, accepts_gzip};
 use crate::error::{AppError, AppResult};
 use crate::requests;
 use crate::routes::{JsonBody, PathParam};
@@ -239,11 +239,15 @@ fn app_attested_level(state: &AppState, req: &EnrollRequest) -> AppResult<Securi
 
 /// Requests waiting for the caller's signature. The answer carries an
 /// `ETag`; a client that sends it back in `If-None-Match` gets 304 while
-/// nothing changed.
+/// nothing changed. A client that accepts gzip gets the list gzipped (made
+/// once per change of the inbox, like the JSON).
 #[utoipa::path(get, path = "/api/v1/device/inbox", tag = "device", security(("bearer" = [])),
-    params(("If-None-Match" = Option<String>, Header, description = "the `ETag` of the inbox the client holds")),
+    params(("If-None-Match" = Option<String>, Header, description = "the `ETag` of the inbox the client holds"),
+        ("Accept-Encoding" = Option<String>, Header, description = "`gzip` for a gzipped answer")),
     responses((status = 200, description = "Pending requests, most urgent and oldest first", body = [SigningRequest],
-            headers(("ETag" = String, description = "identifies this list; changes whenever it does"))),
+            headers(("ETag" = String, description = "identifies this list in this coding; changes whenever the list does"),
+                ("Content-Encoding" = Option<String>, description = "`gzip` when the client accepts it"),
+                ("Vary" = String, description = "`accept-encoding`"))),
         (status = 304, description = "Unchanged since the `If-None-Match` tag",
             headers(("ETag" = String, description = "the same tag")))))]
 pub async fn inbox(
@@ -252,39 +256,48 @@ pub async fn inbox(
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let u = leader(&caller)?;
+    use axum::http::header;
     let body = match state.inboxes.get(&u.id) {
         Lookup::Hit(b) => b,
         Lookup::Miss(generation) => {
             let list = requests::inbox(&state.db, &u.id).await?;
             let json = serde_json::to_vec(&list).map_err(AppError::internal)?;
-            let etag = format!("\"{}\"", hex(&Sha256::digest(&json)[..16]));
-            let b = InboxBody {
-                json: json.into(),
-                etag,
-            };
+            let b = InboxBody::new(json);
             state.inboxes.put(&u.id, generation, b.clone());
             b
         }
     };
-    let unchanged = headers
-        .get(axum::http::header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == body.etag || t.trim() == "*")
-        });
-    let (status, payload) = if unchanged {
-        (StatusCode::NOT_MODIFIED, axum::body::Body::empty())
+    let value = |h: header::HeaderName| headers.get(h).and_then(|v| v.to_str().ok());
+    let gzip = value(header::ACCEPT_ENCODING).is_some_and(accepts_gzip);
+    let etag = if gzip { &body.etag_gzip } else { &body.etag };
+    let mut res = if value(header::IF_NONE_MATCH).is_some_and(|v| body.matches(v)) {
+        let mut r = Response::new(axum::body::Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
     } else {
-        (StatusCode::OK, axum::body::Body::from(body.json))
+        let mut r = Response::new(axum::body::Body::from(if gzip {
+            body.gzip.clone()
+        } else {
+            body.json.clone()
+        }));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/json"),
+        );
+        if gzip {
+            r.headers_mut().insert(
+                header::CONTENT_ENCODING,
+                header::HeaderValue::from_static("gzip"),
+            );
+        }
+        r
     };
-    let mut res = Response::builder()
-        .status(status)
-        .header(axum::http::header::ETAG, &body.etag);
-    if !unchanged {
-        res = res.header(axum::http::header::CONTENT_TYPE, "application/json");
-    }
-    res.body(payload).map_err(AppError::internal)
+    res.headers_mut().insert(header::ETAG, etag.clone());
+    res.headers_mut().insert(
+        header::VARY,
+        header::HeaderValue::from_static("accept-encoding"),
+    );
+    Ok(res)
 }
 
 /// A request addressed to the caller (404 for anyone else's).

@@ -676,6 +676,70 @@ async fn inbox_and_session_reads_follow_every_change(backend: Backend) {
         assert_ne!(tag, tag0);
         assert_eq!(seen.len(), n + 1, "the new draft is listed at once");
     }
+    // Clients that accept gzip get the same list gzipped, under its own
+    // tag; either tag answers 304 in either coding; `q=0` refuses gzip.
+    let ask = |extra: Vec<(&'static str, String)>| {
+        let (gw, token) = (&gw, token.clone());
+        async move {
+            let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            call(
+                gw,
+                "GET",
+                "/api/v1/device/inbox",
+                Some(&token),
+                None,
+                Vec::new(),
+                &extra,
+            )
+            .await
+        }
+    };
+    let plain = ask(vec![]).await;
+    let zipped = ask(vec![("Accept-Encoding", "br, gzip;q=0.8".into())]).await;
+    assert_eq!(zipped.status, StatusCode::OK);
+    assert_eq!(zipped.headers["content-encoding"], "gzip");
+    assert_eq!(zipped.headers["vary"], "accept-encoding");
+    assert!(plain.headers.get("content-encoding").is_none());
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&zipped.body[..]),
+        &mut unzipped,
+    )
+    .expect("a gzip body");
+    assert_eq!(unzipped, plain.body.to_vec(), "the same JSON");
+    assert!(
+        zipped.body.len() * 2 < plain.body.len(),
+        "smaller: {} < {}",
+        zipped.body.len(),
+        plain.body.len()
+    );
+    let (tag_plain, tag_zipped) = (
+        plain.headers["etag"].to_str().expect("tag"),
+        zipped.headers["etag"].to_str().expect("tag"),
+    );
+    assert_ne!(
+        tag_plain, tag_zipped,
+        "another representation, another strong tag"
+    );
+    for (tag, coding) in [
+        (tag_plain, "gzip"),
+        (tag_zipped, "identity"),
+        (tag_zipped, "gzip"),
+    ] {
+        let r = ask(vec![
+            ("If-None-Match", tag.to_string()),
+            ("Accept-Encoding", coding.into()),
+        ])
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_MODIFIED, "{tag} with {coding}");
+    }
+    let refused = ask(vec![("Accept-Encoding", "gzip;q=0, identity".into())]).await;
+    assert!(
+        refused.headers.get("content-encoding").is_none(),
+        "q=0 refuses gzip"
+    );
+    assert_eq!(refused.body, plain.body);
+
     // Another leader's draft changes nothing here.
     let (_, tag_before, _) = inbox(None).await;
     assert_eq!(
