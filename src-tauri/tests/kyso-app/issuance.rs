@@ -8,16 +8,9 @@
 use serde_json::json;
 use sha2::Digest;
 
-use crate::support::{Gateway, PASSWORD, TestApp, assert_code, free_port};
+use crate::support::{Gateway, TestApp, assert_code, free_port, signed_in};
 
 const PASSPHRASE: &str = "cụm mật khẩu đủ dài";
-
-fn signed_in(app: &TestApp, url: &str, user: &str) {
-    app.invoke("configure_server", json!({ "url": url, "pin": null }))
-        .expect("configure_server");
-    app.invoke("login", json!({ "username": user, "password": PASSWORD }))
-        .expect("login");
-}
 
 #[test]
 fn a_clerk_issues_what_a_leader_signed() {

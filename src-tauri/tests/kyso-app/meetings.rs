@@ -10,16 +10,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{Gateway, PASSWORD, TestApp, assert_code, free_port};
+use crate::support::{Gateway, PASSWORD, TestApp, assert_code, free_port, signed_in};
 
 const PASSPHRASE: &str = "cụm mật khẩu đủ dài";
-
-fn signed_in(app: &TestApp, url: &str, user: &str) {
-    app.invoke("configure_server", json!({ "url": url, "pin": null }))
-        .expect("configure_server");
-    app.invoke("login", json!({ "username": user, "password": PASSWORD }))
-        .expect("login");
-}
 
 fn comments(view: &Value, item: usize) -> u64 {
     view["summary"]["items"][item]["comments"]

@@ -302,3 +302,18 @@ pub fn assert_code(r: Result<Value, Value>, code: &str) -> Value {
         }
     }
 }
+
+/// `app` pointed at the gateway `url` (plain HTTP on loopback, no pin) and
+/// logged in as `user` with the demo password.
+pub fn signed_in(app: &TestApp, url: &str, user: &str) {
+    app.invoke(
+        "configure_server",
+        serde_json::json!({ "url": url, "pin": null }),
+    )
+    .expect("configure_server");
+    app.invoke(
+        "login",
+        serde_json::json!({ "username": user, "password": PASSWORD }),
+    )
+    .expect("login");
+}
