@@ -1,6 +1,6 @@
 // Page images: rendered by Rust (pdfium) on demand, kept as blob: URLs in a
-// small LRU, at most two renders at a time (pages before thumbnails, so
-// page 1 comes first), identical requests shared.
+// small LRU, at most two renders at a time (a document's page 1 first, then
+// pages, then thumbnails), identical requests shared.
 
 import { renderPage } from './ipc'
 
@@ -17,8 +17,17 @@ export function bucketWidth(px: number): number {
   return Math.max(160, Math.min(2560, Math.ceil(px / 160) * 160))
 }
 
-async function slot<T>(job: () => Promise<T>, low: boolean): Promise<T> {
-  if (running >= MAX_CONCURRENT) await new Promise<void>((r) => waiting[low ? 'low' : 'high'].push(r))
+/** How a render waits for its turn: `first` (a document's page 1, which a
+ * leader is waiting for: ahead of everything queued, including the pages
+ * of a document just left), `page`, or `low` (thumbnails). */
+export type Priority = 'first' | 'page' | 'low'
+
+async function slot<T>(job: () => Promise<T>, priority: Priority): Promise<T> {
+  if (running >= MAX_CONCURRENT)
+    await new Promise<void>((r) => {
+      if (priority === 'first') waiting.high.unshift(r)
+      else waiting[priority === 'low' ? 'low' : 'high'].push(r)
+    })
   running++
   try {
     return await job()
@@ -37,9 +46,9 @@ function remember(key: string, url: string) {
   }
 }
 
-/** A blob: URL of page `page` (1-based) of `id`, about `width` px wide;
- * `low` for thumbnails, which wait behind pages. */
-export function pageUrl(id: string, page: number, width: number, low = false): Promise<string> {
+/** A blob: URL of page `page` (1-based) of `id`, about `width` px wide,
+ * rendered in its turn ({@link Priority}). */
+export function pageUrl(id: string, page: number, width: number, priority: Priority = 'page'): Promise<string> {
   const w = bucketWidth(width)
   const key = `${id}\u0000${page}\u0000${w}`
   const hit = cache.get(key)
@@ -50,7 +59,7 @@ export function pageUrl(id: string, page: number, width: number, low = false): P
   }
   const pending = inflight.get(key)
   if (pending) return pending
-  const p = slot(() => renderPage(id, page, w), low)
+  const p = slot(() => renderPage(id, page, w), priority)
     .then((blob) => {
       const url = URL.createObjectURL(blob)
       remember(key, url)
@@ -59,4 +68,33 @@ export function pageUrl(id: string, page: number, width: number, low = false): P
     .finally(() => inflight.delete(key))
   inflight.set(key, p)
   return p
+}
+
+// A 1×1 transparent PNG.
+const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII='
+let warmed = false
+
+/** Once per process, when the app is up: the web view's way to a page image
+ * on screen (a blob: URL, PNG decoding, painting an image) taken once with
+ * a 1×1 image, so that the leader's first document of the session does not
+ * pay for its first use. */
+export function warmUp(): void {
+  if (warmed || typeof document === 'undefined') return
+  warmed = true
+  const bytes = Uint8Array.from(atob(TINY_PNG), (c) => c.charCodeAt(0))
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'image/png' }))
+  const img = new Image(1, 1)
+  img.alt = ''
+  img.setAttribute('aria-hidden', 'true')
+  img.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0.01;pointer-events:none'
+  const done = () =>
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        img.remove()
+        URL.revokeObjectURL(url)
+      })
+    )
+  img.src = url
+  document.body.appendChild(img)
+  img.decode().then(done, done)
 }

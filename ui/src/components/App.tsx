@@ -26,6 +26,7 @@ import {
   setupStep,
   toast
 } from '../store'
+import { warmUp } from '../pages'
 import { Batch } from './Batch'
 import { Spinner } from './common'
 import { DocumentView } from './Document'
@@ -237,6 +238,10 @@ export function App() {
   void lang.value
   const ready = !!app.value && !setupStep.value
   const clerk = isClerk.value
+  // The web view's image path, once, before the first document is opened.
+  useEffect(() => {
+    if (ready) setTimeout(warmUp, 0)
+  }, [ready])
   // The inbox count shows in the navigation whatever screen is open.
   useEffect(() => {
     if (ready && !clerk && !inboxLoaded.value && !inboxLoading.value) void refreshInbox()

@@ -99,7 +99,7 @@ export function PageImage(props: {
     if (!near || cssWidth <= 0) return
     let live = true
     if (first) step(id, 'asked')
-    pageUrl(id, page, px, !!props.thumb).then(
+    pageUrl(id, page, px, props.thumb ? 'low' : first ? 'first' : 'page').then(
       (u) => {
         if (first) step(id, 'received')
         if (live) setUrl(u)
@@ -129,10 +129,16 @@ export function PageImage(props: {
           height={height}
           draggable={false}
           onLoad={(e) => {
-            if (!props.thumb) pageLoaded(id, page, e.currentTarget)
-            // After the frame that paints it.
+            const img = e.currentTarget
+            if (!props.thumb) pageLoaded(id, page, img)
+            // Once it is decoded and the frame that paints it has begun: what
+            // waits for it (other pages, thumbnails) must not delay that
+            // frame.
             const settled = props.onSettled
-            if (settled) requestAnimationFrame(() => setTimeout(settled, 0))
+            if (settled) {
+              const after = () => requestAnimationFrame(() => setTimeout(settled, 0))
+              img.decode().then(after, after)
+            }
           }}
         />
       ) : failed ? (
