@@ -350,6 +350,75 @@ pub struct Issuance {
     pub issued_at: String,
 }
 
+/// The form of a copy (hình thức sao, Nghị định 30/2020, Điều 25).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CopyKind {
+    /// Sao y: an exact copy of the issued document.
+    SaoY,
+    /// Sao lục: a copy made from a copy (sao y) by an agency.
+    SaoLuc,
+}
+
+impl CopyKind {
+    /// The wire name (`sao_y`, `sao_luc`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CopyKind::SaoY => "sao_y",
+            CopyKind::SaoLuc => "sao_luc",
+        }
+    }
+
+    /// From the wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "sao_y" => CopyKind::SaoY,
+            "sao_luc" => CopyKind::SaoLuc,
+            _ => return None,
+        })
+    }
+
+    /// As the copy's signature shows it: `SAO Y`, `SAO LỤC`.
+    pub fn label(self) -> &'static str {
+        match self {
+            CopyKind::SaoY => "SAO Y",
+            CopyKind::SaoLuc => "SAO LỤC",
+        }
+    }
+}
+
+/// What the clerk asks for when making a copy of an issued document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CopyRequest {
+    /// Sao y or sao lục.
+    pub kind: CopyKind,
+    /// The copy's own number and symbol, e.g. `05/SY-UBND`.
+    pub number_symbol: String,
+}
+
+/// A copy (bản sao điện tử) of an issued document: the issued PDF with the
+/// unit's seal signing once more in the copy style, then B-LTA.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentCopy {
+    /// Identifier.
+    pub id: String,
+    /// The issued request it copies.
+    pub request_id: String,
+    /// Sao y or sao lục.
+    pub kind: CopyKind,
+    /// The copy's number and symbol.
+    pub number_symbol: String,
+    /// SHA-256 of the copy's PDF, hex (the latest version, after any
+    /// re-timestamping).
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Who made it (user name).
+    pub made_by: String,
+    /// When (RFC 3339).
+    pub made_at: String,
+}
+
 /// One step in a request's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct HistoryEntry {

@@ -69,6 +69,87 @@ enum ArchiveCmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Gia hạn dấu thời gian: văn bản đã phát hành và bản sao có dấu thời gian cuối sắp hết
+    /// hạn chứng thư TSA được thêm DSS và dấu thời gian mới / re-timestamp issued documents
+    /// and copies whose last document timestamp's TSA certificate expires within DAYS.
+    Retimestamp {
+        /// Số ngày / the margin in days.
+        #[arg(long, default_value_t = 365)]
+        within: u32,
+        /// Chỉ liệt kê, không thay đổi / only list what is due.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        keys: KeyFlags,
+    },
+}
+
+/// The gateway's keys as `kyso serve` has them (the TSA's to stamp with, the
+/// CA's to sign a fresh CRL).
+#[derive(Debug, Args)]
+struct KeyFlags {
+    /// Nhãn token PKCS#11 giữ khóa TSA (như kyso serve) / the PKCS#11 token with the
+    /// TSA's key (as for kyso serve); without it the keys are files in DATA.
+    #[arg(long)]
+    hsm_token: Option<String>,
+    /// Mô-đun PKCS#11 / the PKCS#11 module.
+    #[arg(long, requires = "hsm_token", default_value = kyso_hsm::DEFAULT_MODULE)]
+    hsm_module: PathBuf,
+    /// Tệp mã PIN / file whose first line is the token's user PIN; else KYSO_HSM_PIN.
+    #[arg(long, requires = "hsm_token")]
+    hsm_pin_file: Option<PathBuf>,
+    /// Nhãn khóa CA trong token / the device CA key's label in the token.
+    #[arg(long, requires = "hsm_token")]
+    ca_key_label: Option<String>,
+    /// Nhãn khóa TSA trong token / the TSA key's label in the token.
+    #[arg(long, requires = "hsm_token", default_value = "kyso-tsa")]
+    tsa_key_label: String,
+    /// OID chính sách của TSA / the TSA's policy OID.
+    #[arg(long, default_value_t = kyso_gateway::tsa::DEFAULT_POLICY.to_string())]
+    tsa_policy: String,
+}
+
+impl KeyFlags {
+    fn trust_keys(&self) -> Result<crate::serve::TrustKeys, Failure> {
+        let token = self
+            .hsm_token
+            .as_ref()
+            .map(|t| {
+                crate::hsm::TokenArgs {
+                    module: self.hsm_module.clone(),
+                    token: t.clone(),
+                    pin_file: self.hsm_pin_file.clone(),
+                }
+                .config()
+            })
+            .transpose()?;
+        let policy = self.tsa_policy.parse().map_err(|e| {
+            Failure::usage(
+                format!("--tsa-policy không phải OID: {e}"),
+                format!("--tsa-policy is not an OID: {e}"),
+            )
+        })?;
+        Ok(crate::serve::TrustKeys {
+            ca: match (&token, &self.ca_key_label) {
+                (Some(config), Some(label)) => kyso_gateway::ca::CaKey::Hsm {
+                    config: config.clone(),
+                    label: label.clone(),
+                },
+                _ => kyso_gateway::ca::CaKey::File,
+            },
+            tsa: Some(kyso_gateway::tsa::TsaConfig {
+                policy,
+                key: match &token {
+                    Some(config) => kyso_gateway::tsa::TsaKey::Hsm {
+                        config: config.clone(),
+                        label: self.tsa_key_label.clone(),
+                    },
+                    None => kyso_gateway::tsa::TsaKey::File,
+                },
+            }),
+            seal: kyso_gateway::seal::SealKeys::File,
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,7 +259,25 @@ pub fn run(args: AdminArgs) -> Result<(), Failure> {
     })?;
     let rt = crate::runtime()?;
     rt.block_on(async move {
-        let state = crate::serve::open_admin_state(data, args.database.as_deref()).await?;
+        let state = match &command {
+            // Re-timestamping stamps: the TSA's key (and the CA's, for a
+            // fresh CRL), as `kyso serve` has them.
+            AdminCommand::Archive(ArchiveCmd::Retimestamp { keys, .. }) => {
+                crate::serve::open_state_with(
+                    data,
+                    args.database.as_deref(),
+                    None,
+                    None,
+                    None,
+                    kyso_gateway::push::PushConfig::default(),
+                    keys.trust_keys()?,
+                    None,
+                    None,
+                )
+                .await?
+            }
+            _ => crate::serve::open_admin_state(data, args.database.as_deref()).await?,
+        };
         let me = "kyso-admin";
         match command {
             AdminCommand::Unit(UnitCmd::Add { name, parent }) => print_json(
@@ -317,6 +416,56 @@ pub fn run(args: AdminArgs) -> Result<(), Failure> {
                     return Err(Failure::verdict(
                         format!("{failed} văn bản không còn hợp lệ (xem báo cáo)"),
                         format!("{failed} document(s) no longer verify (see their reports)"),
+                    ));
+                }
+            }
+            AdminCommand::Archive(ArchiveCmd::Retimestamp {
+                within, dry_run, ..
+            }) => {
+                let r = kyso_gateway::retimestamp::run(
+                    &state,
+                    time::Duration::days(i64::from(within)),
+                    dry_run,
+                )
+                .await
+                .map_err(fail)?;
+                for o in &r.documents {
+                    let what = match &o.document.copy_id {
+                        Some(c) => format!("bản sao / copy {c} of {}", o.document.request_id),
+                        None => format!("văn bản / issued {}", o.document.request_id),
+                    };
+                    println!(
+                        "{}: {what} — TSA cert until {}{}{}",
+                        o.action,
+                        o.expires_at.as_deref().unwrap_or("?"),
+                        o.new_sha256
+                            .as_ref()
+                            .map(|n| format!(", {} → {n}", o.document.sha256))
+                            .unwrap_or_default(),
+                        o.detail
+                            .as_ref()
+                            .map(|d| format!(" ({d})"))
+                            .unwrap_or_default()
+                    );
+                }
+                println!(
+                    "đã xét / checked: {}, gia hạn / retimestamped: {}{}",
+                    r.checked,
+                    r.retimestamped(),
+                    if dry_run {
+                        format!(
+                            ", đến hạn / due: {} (--dry-run)",
+                            r.documents.iter().filter(|o| o.action == "due").count()
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+                let failed = r.documents.iter().filter(|o| o.action == "failed").count();
+                if failed > 0 {
+                    return Err(Failure::verdict(
+                        format!("{failed} văn bản không gia hạn được"),
+                        format!("{failed} document(s) could not be re-timestamped"),
                     ));
                 }
             }

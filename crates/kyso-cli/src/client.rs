@@ -126,6 +126,22 @@ enum ClientCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Văn thư: sao y / sao lục văn bản đã phát hành (cổng ký bằng con dấu của đơn vị,
+    /// góc trên bên phải trang đầu) / clerk: a copy of an issued document, signed by the
+    /// unit's seal at the top right of page 1.
+    Copy {
+        /// Mã yêu cầu / request id.
+        id: String,
+        /// Hình thức sao / form of the copy.
+        #[arg(long, value_enum)]
+        kind: CopyKindArg,
+        /// Số, ký hiệu bản sao, vd. 05/SY-UBND / the copy's number and symbol.
+        #[arg(long)]
+        number: String,
+        /// Lưu bản sao vào tệp / save the copy's PDF to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Trả lại văn bản kèm lý do / decline with a reason.
     Decline {
         /// Mã yêu cầu / request id.
@@ -152,6 +168,15 @@ enum ClientCommand {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+}
+
+/// Hình thức sao / form of a copy (`sao-y`, `sao-luc`).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CopyKindArg {
+    /// Sao y.
+    SaoY,
+    /// Sao lục.
+    SaoLuc,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -713,6 +738,55 @@ pub fn run(args: ClientArgs) -> Result<(), Failure> {
                 issued.request.id, issued.number_symbol, issued.date
             );
             println!("  SHA-256: {}", issued.issued_sha256);
+            if let (Some(out), Some(bytes)) = (&out, &bytes) {
+                write_out(out, bytes)?;
+                println!("  đã lưu / saved: {}", out.display());
+            }
+            Ok(())
+        }
+        ClientCommand::Copy {
+            id,
+            kind,
+            number,
+            out,
+        } => {
+            let s = session(&store, server)?;
+            let client = client_for(&s, pin)?;
+            let req = kyso_api::CopyRequest {
+                kind: match kind {
+                    CopyKindArg::SaoY => kyso_api::CopyKind::SaoY,
+                    CopyKindArg::SaoLuc => kyso_api::CopyKind::SaoLuc,
+                },
+                number_symbol: number,
+            };
+            let (copy, bytes) = rt
+                .block_on(async {
+                    let copy = client.make_copy(&id, &req).await?;
+                    let bytes = match &out {
+                        Some(_) => {
+                            let b = client.copy_document(&id, &copy.id).await?;
+                            let sha = hex_sha256(&b);
+                            if sha != copy.sha256 {
+                                return Err(Error::DocumentMismatch {
+                                    expected: copy.sha256.clone(),
+                                    actual: sha,
+                                });
+                            }
+                            Some(b)
+                        }
+                        None => None,
+                    };
+                    Ok::<_, Error>((copy, bytes))
+                })
+                .map_err(failure)?;
+            println!(
+                "đã sao / copied: {} — {} số / No. {} (bản sao / copy {})",
+                copy.request_id,
+                copy.kind.label(),
+                copy.number_symbol,
+                copy.id
+            );
+            println!("  SHA-256: {}", copy.sha256);
             if let (Some(out), Some(bytes)) = (&out, &bytes) {
                 write_out(out, bytes)?;
                 println!("  đã lưu / saved: {}", out.display());

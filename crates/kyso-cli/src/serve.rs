@@ -108,6 +108,11 @@ pub struct ServeArgs {
     /// http(s)://LISTEN.
     #[arg(long)]
     public_url: Option<String>,
+    /// Gia hạn dấu thời gian của văn bản lưu trữ khi chứng thư TSA của dấu thời gian cuối còn
+    /// dưới số ngày này (mỗi ngày một lần) / re-timestamp archived documents, once a day, whose
+    /// last document timestamp's TSA certificate expires within this many days.
+    #[arg(long, default_value_t = 365)]
+    retimestamp_within: u32,
 }
 
 /// The gateway's public URL: `--public-url`, else the scheme and the address
@@ -317,6 +322,7 @@ pub async fn open_state(
             seal: kyso_gateway::seal::SealKeys::File,
         },
         None,
+        None,
     )
     .await
 }
@@ -337,6 +343,7 @@ pub async fn open_admin_state(data: PathBuf, database: Option<&str>) -> Result<A
             tsa: None,
             seal: kyso_gateway::seal::SealKeys::File,
         },
+        None,
         None,
     )
     .await
@@ -365,9 +372,13 @@ pub async fn open_state_with(
     push: kyso_gateway::push::PushConfig,
     keys: TrustKeys,
     public_url: Option<String>,
+    retimestamp_within: Option<time::Duration>,
 ) -> Result<AppState, Failure> {
     let mut config = Config::new(data);
     config.public_url = public_url;
+    if let Some(w) = retimestamp_within {
+        config.retimestamp_within = w;
+    }
     if let Some(p) = province {
         config.province = p;
     }
@@ -431,6 +442,7 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
                     .unwrap_or_default(),
             },
             Some(public_url(&args)),
+            Some(time::Duration::days(i64::from(args.retimestamp_within))),
         )
         .await?;
         if args.demo {

@@ -141,6 +141,7 @@ pub fn run(args: SignArgs) -> Result<(), Failure> {
             .or_else(|| signer::subject_common_name(&cert))
             .unwrap_or_else(|| "Người ký".into()),
         agency: args.agency.or_else(|| signer::subject_organization(&cert)),
+        number: None,
     };
     let opts = SignOptions {
         page: args.page,

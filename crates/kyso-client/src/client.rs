@@ -360,6 +360,35 @@ impl Client {
         self.bytes(rb, MAX_DOCUMENT).await
     }
 
+    /// `POST /clerk/requests/{id}/copies`: a copy (sao y, sao lục) of an
+    /// issued request, signed by the unit's seal in the copy style.
+    pub async fn make_copy(
+        &self,
+        id: &str,
+        req: &kyso_api::CopyRequest,
+    ) -> Result<kyso_api::DocumentCopy> {
+        let rb = self
+            .request(Method::POST, &["clerk", "requests", id, "copies"], true)?
+            .json(req);
+        self.json(rb).await
+    }
+
+    /// `GET /clerk/requests/{id}/copies`: the copies of a request.
+    pub async fn copies(&self, id: &str) -> Result<Vec<kyso_api::DocumentCopy>> {
+        let rb = self.request(Method::GET, &["clerk", "requests", id, "copies"], true)?;
+        self.json(rb).await
+    }
+
+    /// `GET /clerk/requests/{id}/copies/{copy_id}`: a copy's PDF.
+    pub async fn copy_document(&self, id: &str, copy_id: &str) -> Result<Vec<u8>> {
+        let rb = self.request(
+            Method::GET,
+            &["clerk", "requests", id, "copies", copy_id],
+            true,
+        )?;
+        self.bytes(rb, MAX_DOCUMENT).await
+    }
+
     /// `POST /device/requests/{id}/decline`.
     pub async fn decline(&self, id: &str, reason: &str) -> Result<SigningRequest> {
         let rb = self

@@ -129,6 +129,7 @@ pub fn sign_options(
             title,
             signer_name: name,
             agency: signer::subject_organization(cert),
+            number: None,
         },
         reason: settings.reason.clone(),
         location: settings.location.clone(),

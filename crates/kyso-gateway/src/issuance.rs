@@ -36,7 +36,11 @@ use crate::state::AppState;
 pub const MAX_NUMBER: usize = 100;
 
 /// A signed request of the clerk's unit, or the 404 of a missing one.
-async fn of_unit(state: &AppState, clerk: &CallerUser, id: &str) -> AppResult<SigningRequest> {
+pub(crate) async fn of_unit(
+    state: &AppState,
+    clerk: &CallerUser,
+    id: &str,
+) -> AppResult<SigningRequest> {
     let r = requests::get(&state.db, id).await?;
     if r.unit.id != clerk.unit_id {
         return Err(AppError::not_found());
@@ -49,14 +53,21 @@ pub async fn waiting(state: &AppState, clerk: &CallerUser) -> AppResult<Vec<Sign
     requests::awaiting_issuance(&state.db, &clerk.unit_id).await
 }
 
-/// Checks the clerk's number and date; the date as `time::Date`.
-fn check(req: &IssueRequest) -> AppResult<time::Date> {
-    let n = req.number_symbol.trim();
+/// A number and symbol as the clerk gave it, trimmed: 1 to [`MAX_NUMBER`]
+/// characters without control characters, else 400.
+pub(crate) fn number_symbol(n: &str) -> AppResult<String> {
+    let n = n.trim();
     if n.is_empty() || n.chars().count() > MAX_NUMBER || n.chars().any(char::is_control) {
         return Err(AppError::bad_request(format!(
             "number_symbol must be 1 to {MAX_NUMBER} characters without control characters"
         )));
     }
+    Ok(n.to_string())
+}
+
+/// Checks the clerk's number and date; the date as `time::Date`.
+fn check(req: &IssueRequest) -> AppResult<time::Date> {
+    number_symbol(&req.number_symbol)?;
     time::Date::parse(
         &req.date,
         time::macros::format_description!("[year]-[month]-[day]"),
@@ -98,16 +109,9 @@ pub async fn issue(
         req.date
     );
     let unit_name = r.unit.name.clone();
-    // Reading, laying out and hashing the document is CPU work: off the
-    // async workers.
-    let (seal_for_prep, signed_for_prep) = (seal.clone(), signed);
-    let (prepared, mut out, signature) = tokio::task::spawn_blocking(move || {
-        let doc = kyso_pdf::Document::open_with(
-            &signed_for_prep[..],
-            kyso_pdf::document::ReadOptions::lenient(),
-        )?;
-        let place = kyso_pdf::appearance::seal_placement(&doc, None)?;
-        let opts = kyso_pdf::sign::SignOptions {
+    let sealed = seal_sign(state, seal.clone(), signed, move |doc| {
+        let place = kyso_pdf::appearance::seal_placement(doc, None)?;
+        Ok(kyso_pdf::sign::SignOptions {
             page: place.map(|(p, _)| p),
             rect: place.map(|(_, r)| r),
             appearance: Appearance {
@@ -117,69 +121,27 @@ pub async fn issue(
                 title: None,
                 signer_name: unit_name.clone(),
                 agency: Some(unit_name),
+                number: None,
             },
             reason: Some(reason),
             location: None,
             signing_time: now,
             contents_reserve: None,
             field_name: None,
-        };
-        let mut out = Cursor::new(Vec::new());
-        let prepared =
-            kyso_pdf::sign::prepare(&signed_for_prep[..], &mut out, seal_for_prep.cert(), &opts)?;
-        let signature =
-            kyso_pdf::signer::Signer::sign(seal_for_prep.as_ref(), prepared.to_be_signed())?;
-        Ok::<_, kyso_pdf::Error>((prepared, out, signature))
+        })
     })
-    .await
-    .map_err(AppError::internal)?
-    .map_err(|e| AppError::internal(format!("sealing failed: {e}")))?;
-    let token = match &state.tsa {
-        Some(_) => Some(
-            crate::tsa::stamp(
-                state,
-                &kyso_pdf::timestamp::signature_imprint(
-                    &kyso_pdf::signer::ecdsa_p256_to_der(&signature).map_err(AppError::internal)?,
-                ),
-            )
-            .await?,
-        ),
-        None => None,
-    };
-    prepared
-        .finish(
-            &mut out,
-            &signature,
-            std::slice::from_ref(state.ca.cert()),
-            token.as_deref(),
-        )
-        .map_err(|e| AppError::internal(format!("sealing failed: {e}")))?;
-    let sealed = out.into_inner();
+    .await?;
     let crl = crate::crl::current_list(state).await?;
     let issued = long_term(state, sealed, &crl).await?;
-
     // Fail closed: the issued document must verify, both signatures.
-    let opts = VerifyOptions {
-        profile: Profile::Multi,
-        trust: vec![state.ca.cert().clone()],
-        original: None,
-        now: state.clock.now(),
-    };
-    let (report, issued) = tokio::task::spawn_blocking(move || {
-        let crls = [crl];
-        (
-            kyso_pdf::verify::verify_with_crls(&issued[..], &opts, &crls),
-            issued,
-        )
-    })
-    .await
-    .map_err(AppError::internal)?;
-    if report.indication != Indication::TotalPassed || report.signatures.len() < 2 {
-        return Err(AppError::verification(
-            "the sealed document does not verify; nothing was issued",
-            serde_json::to_value(&report).map_err(AppError::internal)?,
-        ));
-    }
+    let issued = verified(
+        state,
+        issued,
+        crl,
+        2,
+        "the sealed document does not verify; nothing was issued",
+    )
+    .await?;
 
     let (store, bytes) = (state.store.clone(), issued.clone());
     let sha = tokio::task::spawn_blocking(move || store.put(&bytes))
@@ -237,6 +199,94 @@ pub async fn issue(
     })
 }
 
+/// The unit's `seal` signs `pdf` in a new incremental revision, laid out
+/// by `options` from the opened document (kyso-pdf's two-phase signing: the
+/// key wherever it lives), its signature timestamped by the gateway's own
+/// TSA (B-T) when it runs one, the CA certificate in the CMS.
+pub(crate) async fn seal_sign(
+    state: &AppState,
+    seal: std::sync::Arc<crate::seal::Seal>,
+    pdf: Vec<u8>,
+    options: impl FnOnce(&kyso_pdf::Document<&[u8]>) -> kyso_pdf::Result<kyso_pdf::sign::SignOptions>
+    + Send
+    + 'static,
+) -> AppResult<Vec<u8>> {
+    // Reading, laying out and hashing the document is CPU work: off the
+    // async workers.
+    let (prepared, mut out, signature) = tokio::task::spawn_blocking(move || {
+        let doc =
+            kyso_pdf::Document::open_with(&pdf[..], kyso_pdf::document::ReadOptions::lenient())?;
+        let opts = options(&doc)?;
+        let mut out = Cursor::new(Vec::new());
+        let prepared = kyso_pdf::sign::prepare(&pdf[..], &mut out, seal.cert(), &opts)?;
+        let signature = kyso_pdf::signer::Signer::sign(seal.as_ref(), prepared.to_be_signed())?;
+        Ok::<_, kyso_pdf::Error>((prepared, out, signature))
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(|e| AppError::internal(format!("sealing failed: {e}")))?;
+    let token = match &state.tsa {
+        Some(_) => Some(
+            crate::tsa::stamp(
+                state,
+                &kyso_pdf::timestamp::signature_imprint(
+                    &kyso_pdf::signer::ecdsa_p256_to_der(&signature).map_err(AppError::internal)?,
+                ),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    prepared
+        .finish(
+            &mut out,
+            &signature,
+            std::slice::from_ref(state.ca.cert()),
+            token.as_deref(),
+        )
+        .map_err(|e| AppError::internal(format!("sealing failed: {e}")))?;
+    Ok(out.into_inner())
+}
+
+/// Fail closed: `pdf` must pass the verifier (profile B, the device CA as
+/// trust anchor, `crl`) with at least `signatures` signatures (document
+/// timestamps not counted), else nothing is stored: 422 with the report.
+pub(crate) async fn verified(
+    state: &AppState,
+    pdf: Vec<u8>,
+    crl: x509_cert::crl::CertificateList,
+    signatures: usize,
+    refusal: &str,
+) -> AppResult<Vec<u8>> {
+    let opts = VerifyOptions {
+        profile: Profile::Multi,
+        trust: vec![state.ca.cert().clone()],
+        original: None,
+        now: state.clock.now(),
+    };
+    let (report, pdf) = tokio::task::spawn_blocking(move || {
+        let crls = [crl];
+        (
+            kyso_pdf::verify::verify_with_crls(&pdf[..], &opts, &crls),
+            pdf,
+        )
+    })
+    .await
+    .map_err(AppError::internal)?;
+    let count = report
+        .signatures
+        .iter()
+        .filter(|s| s.kind == "signature")
+        .count();
+    if report.indication != Indication::TotalPassed || count < signatures {
+        return Err(AppError::verification(
+            refusal,
+            serde_json::to_value(&report).map_err(AppError::internal)?,
+        ));
+    }
+    Ok(pdf)
+}
+
 /// PAdES B-LTA for the archive (DESIGN.md §5): a DSS revision with the
 /// device CA's and the TSA's certificates and the CA's current CRL (which
 /// covers the leader's device, the seal and the TSA), then a document
@@ -244,15 +294,32 @@ pub async fn issue(
 /// incremental revision, which profile A and B both accept after a
 /// signature. Without a TSA (tools that open the data without serving)
 /// there is no timestamp to add: the DSS alone is.
-async fn long_term(
+pub(crate) async fn long_term(
     state: &AppState,
     sealed: Vec<u8>,
     crl: &x509_cert::crl::CertificateList,
+) -> AppResult<Vec<u8>> {
+    long_term_with(state, sealed, crl, &[]).await
+}
+
+/// [`long_term`] with `extra` certificates in the DSS too (the TSA
+/// certificate of an earlier document timestamp, when re-timestamping).
+pub(crate) async fn long_term_with(
+    state: &AppState,
+    sealed: Vec<u8>,
+    crl: &x509_cert::crl::CertificateList,
+    extra: &[x509_cert::Certificate],
 ) -> AppResult<Vec<u8>> {
     use der::Encode;
     let mut certs = vec![state.ca.cert().to_der().map_err(AppError::internal)?];
     if let Some(tsa) = &state.tsa {
         certs.push(tsa.cert().to_der().map_err(AppError::internal)?);
+    }
+    for c in extra {
+        let der = c.to_der().map_err(AppError::internal)?;
+        if !certs.contains(&der) {
+            certs.push(der);
+        }
     }
     let crls = vec![crl.to_der().map_err(AppError::internal)?];
     let now = state.clock.now();

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod ca;
 pub mod cache;
+pub mod copies;
 pub mod crl;
 pub mod db;
 pub mod demo;
@@ -18,6 +19,7 @@ pub mod meetings;
 pub mod outbox;
 pub mod push;
 pub mod requests;
+pub mod retimestamp;
 pub mod routes;
 pub mod seal;
 pub mod state;
@@ -110,6 +112,11 @@ pub async fn serve_until(
             tokio::time::sleep(std::time::Duration::from_secs(30)).await;
         }
     });
+    // Re-timestamping the archive: at start, then daily (a TSA is needed).
+    let retimestamp = state
+        .tsa
+        .is_some()
+        .then(|| tokio::spawn(retimestamp::run_daily(state.clone())));
     let closing = state.clone();
     let app = app(state);
     let handle = axum_server::Handle::new();
@@ -152,6 +159,9 @@ pub async fn serve_until(
     outbox.abort();
     push.abort();
     expiry.abort();
+    if let Some(r) = retimestamp {
+        r.abort();
+    }
     result.map_err(|e| format!("server: {e}"))
 }
 

@@ -4,7 +4,7 @@
 //! the demo, a file key in `DATA/seals/<unit id>.key` (it warns). Its
 //! certificate (`DATA/seals/<unit id>.pem`) is issued by the device CA with
 //! the unit's name, and issued again when the key or the CA changes or it
-//! has less than a day left (the rule the TSA's certificate follows).
+//! has less than a day left.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

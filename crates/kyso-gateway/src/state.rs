@@ -63,6 +63,10 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Where the units' seal keys live.
     pub seal_keys: crate::seal::SealKeys,
+    /// Archived documents whose last document timestamp's TSA certificate
+    /// expires within this are re-timestamped (`retimestamp`, daily in
+    /// `serve`; default a year).
+    pub retimestamp_within: time::Duration,
 }
 
 /// What the gateway checks iOS enrollments against.
@@ -89,6 +93,7 @@ impl Config {
             tsa: Some(crate::tsa::TsaConfig::default()),
             public_url: None,
             seal_keys: crate::seal::SealKeys::File,
+            retimestamp_within: crate::retimestamp::DEFAULT_WITHIN,
         }
     }
 }

@@ -120,7 +120,7 @@ fn der_err(e: der::Error) -> String {
 impl Tsa {
     /// Opens the TSA's key (creating a file key, or a token key, on first
     /// start) and its certificate in `DATA/tsa/` (issued by `ca` when
-    /// missing, expiring within a day, or for another key).
+    /// missing, expiring within [`RENEW_BEFORE`], or for another key).
     pub fn open(
         data_dir: &Path,
         config: &TsaConfig,
@@ -148,7 +148,7 @@ impl Tsa {
         let kept = std::fs::read_to_string(&cert_path)
             .ok()
             .and_then(|pem| Certificate::from_pem(pem.as_bytes()).ok())
-            .filter(|c| usable(c, signer.as_ref(), ca, now));
+            .filter(|c| usable_for(c, signer.as_ref(), ca, now, RENEW_BEFORE));
         let cert = match kept {
             Some(c) => c,
             None => {
@@ -322,12 +322,34 @@ pub(crate) fn usable(
     ca: &DeviceCa,
     now: SystemTime,
 ) -> bool {
-    let day = std::time::Duration::from_secs(24 * 3600);
+    usable_for(
+        cert,
+        signer,
+        ca,
+        now,
+        std::time::Duration::from_secs(24 * 3600),
+    )
+}
+
+/// [`usable`] with at least `left` of validity remaining.
+fn usable_for(
+    cert: &Certificate,
+    signer: &dyn KeySigner,
+    ca: &DeviceCa,
+    now: SystemTime,
+    left: std::time::Duration,
+) -> bool {
     &cert.tbs_certificate.subject_public_key_info == signer.public_key()
         && cert.tbs_certificate.issuer == ca.cert().tbs_certificate.subject
         && kyso_pdf::verify::crypto::verify_certificate(cert, ca.cert()).is_ok()
-        && cert.tbs_certificate.validity.not_after.to_system_time() > now + day
+        && cert.tbs_certificate.validity.not_after.to_system_time() > now + left
 }
+
+/// The TSA certificate is issued again when it has less than this left (two
+/// years of its ten): a document timestamp made under it must be renewed
+/// before it expires (`retimestamp`, a year ahead by default), and only a
+/// certificate that outlives it can renew it.
+pub const RENEW_BEFORE: std::time::Duration = std::time::Duration::from_secs(2 * 365 * 24 * 3600);
 
 fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, String> {
     let mut values = SetOfVec::new();

@@ -6,8 +6,10 @@
 //!   small type. With a seal image, the red seal is drawn at its real size
 //!   (from the PNG's pHYs) over about the left third of the signature image.
 //! * **Copy** ([`Style::Copy`], sao y / sao lục / trích sao, attachments): no
-//!   image; the agency and the signing time in Times-style 10 pt, upright,
-//!   black, at the top right of page 1.
+//!   image; the form of the copy (`title`, e.g. "SAO Y"), the agency, the
+//!   copy's number (`number`, e.g. "Số: 05/SY-UBND") and the signing time,
+//!   each on its line in Times-style (Liberation Serif) 10 pt, regular,
+//!   upright, black, at the top right of page 1.
 //! * **Invisible** ([`Style::Invisible`]): a zero-size widget.
 //!
 //! Text uses Liberation Serif (metric-compatible with Times New Roman),
@@ -64,6 +66,9 @@ pub struct Appearance {
     pub signer_name: String,
     /// The agency (cơ quan, tổ chức) name.
     pub agency: Option<String>,
+    /// The document's number and symbol as shown on a copy
+    /// ([`Style::Copy`]), e.g. "Số: 05/SY-UBND"; the other styles ignore it.
+    pub number: Option<String>,
 }
 
 /// Seal size assumed when the PNG does not say its resolution, and of the
@@ -586,20 +591,21 @@ fn circle(cx: f64, cy: f64, r: f64) -> String {
     )
 }
 
+/// The copy block (Nghị định 30/2020, Phụ lục I, bản sao điện tử): the
+/// form of the copy (`title`), the agency, the copy's number, the signing
+/// time; 10 pt regular, black.
 fn copy_layout(fonts: &Fonts<'_>, a: &Appearance, when: &str) -> Result<(Vec<Line>, Layout)> {
-    let mut lines = Vec::new();
-    if let Some(ag) = &a.agency {
-        lines.push(Line {
-            text: ag.clone(),
+    let lines: Vec<Line> = [a.title.as_deref(), a.agency.as_deref(), a.number.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|t| !t.trim().is_empty())
+        .chain(std::iter::once(when))
+        .map(|t| Line {
+            text: t.to_string(),
             bold: false,
             size: 10.0,
-        });
-    }
-    lines.push(Line {
-        text: when.to_string(),
-        bold: false,
-        size: 10.0,
-    });
+        })
+        .collect();
     let pad = 2.0;
     let widest = lines
         .iter()

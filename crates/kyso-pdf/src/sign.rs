@@ -64,6 +64,7 @@ impl SignOptions {
                 title: None,
                 signer_name: signer_name.to_string(),
                 agency: None,
+                number: None,
             },
             reason: None,
             location: None,

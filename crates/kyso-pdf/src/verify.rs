@@ -1374,6 +1374,69 @@ fn apply_revocation(
     }
 }
 
+/// The last document timestamp of a document, as read (not checked: that
+/// is [`verify`]'s work): for archives that must re-timestamp a document
+/// before the TSA certificate of its last timestamp expires.
+#[derive(Debug, Clone)]
+pub struct LastDocumentTimestamp {
+    /// The field's name.
+    pub field: String,
+    /// The time the token attests.
+    pub time: OffsetDateTime,
+    /// The TSA certificate the token carries (its signer).
+    pub tsa: Certificate,
+    /// Whether its byte range reaches the end of the file (nothing was
+    /// appended after it).
+    pub covers_whole_file: bool,
+}
+
+/// The document timestamp (`/Type /DocTimeStamp`) whose `/ByteRange`
+/// reaches furthest into the file, with its time and TSA certificate;
+/// `None` when the document has none. A token that cannot be read, or
+/// carries no TSA certificate, is an error.
+pub fn last_document_timestamp<S: Source>(
+    doc: &Document<S>,
+    file_len: u64,
+) -> crate::Result<Option<LastDocumentTimestamp>> {
+    let mut best: Option<(u64, String, Vec<u8>)> = None;
+    for field in revision::signature_fields(doc)? {
+        let Some(v) = field.value else { continue };
+        if v.get_name("Type") != Some(b"DocTimeStamp") {
+            continue;
+        }
+        let end = match v.get("ByteRange") {
+            Some(Object::Array(a)) if a.len() == 4 => match (&a[2], &a[3]) {
+                (Object::Int(c), Object::Int(d)) if *c >= 0 && *d >= 0 => (*c + *d) as u64,
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let Some(Object::String(contents)) = v.get("Contents") else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|(e, _, _)| end > *e) {
+            best = Some((end, field.name.clone(), contents.bytes.clone()));
+        }
+    }
+    let Some((end, field, token)) = best else {
+        return Ok(None);
+    };
+    let bad = |e: String| crate::Error::Timestamp(format!("document timestamp {field}: {e}"));
+    let der = match der_prefix(&token) {
+        Some(d) => d.to_vec(),
+        None => ber::to_der(&token).map_err(bad)?,
+    };
+    let p = parse_cms(&der).map_err(|f| bad(f.en))?;
+    let tst = tst_info_of(&p.sd).map_err(bad)?;
+    let tsa = find_signer(&p).ok_or_else(|| bad("no TSA certificate in the token".into()))?;
+    Ok(Some(LastDocumentTimestamp {
+        field,
+        time: tst.gen_time,
+        tsa,
+        covers_whole_file: end == file_len,
+    }))
+}
+
 /// Just the facts for [`Dict`]-level callers (kept for the gateway).
 pub fn signature_dictionaries<S: Source>(doc: &Document<S>) -> crate::Result<Vec<Dict>> {
     Ok(revision::signature_fields(doc)?

@@ -63,9 +63,14 @@ impl Gateway {
 
     /// [`Gateway::start`] with more `kyso serve` arguments and environment.
     pub fn start_with(extra: &[&str], env: &[(&str, &Path)]) -> Gateway {
+        Self::start_on(free_port(), extra, env)
+    }
+
+    /// [`Gateway::start_with`] on `port` (for arguments that name it, such
+    /// as `--public-url`).
+    pub fn start_on(port: u16, extra: &[&str], env: &[(&str, &Path)]) -> Gateway {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("gateway");
-        let port = free_port();
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
         let env: Vec<(String, PathBuf)> = env
             .iter()

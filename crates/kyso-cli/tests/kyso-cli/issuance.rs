@@ -33,7 +33,12 @@ fn verify_json(pdf: &Path, ca: &Path, extra: &[&str]) -> (bool, serde_json::Valu
 fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
     let hsm = SoftHsm::new();
     let pin = hsm.pin_file.to_str().expect("utf-8").to_string();
-    let gw = Gateway::start_with(
+    // The gateway names itself as the CRL distribution point of the
+    // certificates it issues: validators fetch the CRL from it.
+    let port = crate::gateway::free_port();
+    let public_url = format!("http://127.0.0.1:{port}");
+    let gw = Gateway::start_on(
+        port,
         &[
             "--hsm-token",
             TOKEN,
@@ -41,6 +46,8 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
             &pin,
             "--ca-key-label",
             "kyso-ca",
+            "--public-url",
+            &public_url,
         ],
         &[("SOFTHSM2_CONF", hsm.conf.as_path())],
     );
@@ -229,6 +236,162 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
         );
     }
     assert_qpdf_ok(&issued);
+
+    // A copy (sao y) of the issued document: the seal signs again, at the
+    // top right of page 1, then B-LTA; every signature stays valid.
+    let copy = clerk.path("copy-sao-y.pdf");
+    let out = ok(
+        clerk.run(
+            &[
+                "copy",
+                &id,
+                "--kind",
+                "sao-y",
+                "--number",
+                "05/SY-UBND",
+                "--out",
+                copy.to_str().expect("utf-8"),
+            ],
+            "",
+        ),
+        "copy",
+    );
+    assert!(
+        out.contains("đã sao / copied") && out.contains("SAO Y") && out.contains("05/SY-UBND"),
+        "{out}"
+    );
+    assert!(
+        std::fs::read(&copy)
+            .expect("copy")
+            .starts_with(&std::fs::read(&issued).expect("issued")),
+        "the copy starts with the issued PDF, unchanged"
+    );
+    let (passed, report) = verify_json(&copy, &ca, &["--profile", "multi"]);
+    assert!(passed, "kyso verify --profile multi on the copy: {report}");
+    let sigs = report["signatures"].as_array().expect("signatures");
+    let kinds: Vec<&str> = sigs
+        .iter()
+        .map(|s| s["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "signature",
+            "signature",
+            "document_timestamp",
+            "signature",
+            "document_timestamp"
+        ],
+        "{report}"
+    );
+    for s in sigs {
+        assert_eq!(s["indication"], "TOTAL_PASSED", "{s}");
+    }
+    assert!(
+        sigs[3]["signer"]["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("OU=seal")),
+        "the copy is signed by the unit's seal: {report}"
+    );
+    println!(
+        "kyso verify --profile multi on the copy:\n{}",
+        String::from_utf8_lossy(
+            &run(kyso()
+                .arg("verify")
+                .arg(&copy)
+                .arg("--trust")
+                .arg(&ca)
+                .args(["--profile", "multi", "--lang", "en"]))
+            .stdout
+        )
+    );
+    let o = run(Command::new(pyhanko())
+        .current_dir(dir.path())
+        .args(["sign", "validate", "--trust-replace", "--trust", &ca_arg])
+        .arg(&copy));
+    let verdicts = String::from_utf8_lossy(&o.stdout).into_owned();
+    println!("pyHanko on the copy:\n{verdicts}");
+    assert!(o.status.success(), "pyHanko: {verdicts}");
+    let lines: Vec<&str> = verdicts.lines().filter(|l| l.contains(':')).collect();
+    assert!(
+        lines.len() >= 3,
+        "pyHanko sees the three signatures: {verdicts}"
+    );
+    for l in &lines {
+        assert!(l.contains(":INTACT:TRUSTED"), "pyHanko: {verdicts}");
+    }
+    let o = run(Command::new(&python)
+        .current_dir(dir.path())
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kyso-cli/pyhanko_lta.py"))
+        .arg(&ca)
+        .arg(&copy));
+    let lta = String::from_utf8_lossy(&o.stdout).into_owned();
+    println!("pyHanko LTA validation of the copy:\n{lta}");
+    assert!(
+        o.status.success(),
+        "{lta}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let lta_lines: Vec<&str> = lta.lines().collect();
+    assert_eq!(lta_lines.len(), 3, "three signatures: {lta}");
+    for l in &lta_lines {
+        assert!(l.contains(": LTA AdESPassed.OK"), "{lta}");
+    }
+    assert_qpdf_ok(&copy);
+    // Page 1 as poppler draws it, for people to look at (the test keeps it
+    // in KYSO_COPY_RENDER when set).
+    let png = dir.path().join("copy-page1");
+    let o = run(Command::new("pdftoppm")
+        .args(["-f", "1", "-l", "1", "-r", "100", "-png", "-singlefile"])
+        .arg(&copy)
+        .arg(&png));
+    assert!(
+        o.status.success(),
+        "pdftoppm: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    if let Some(keep) = std::env::var_os("KYSO_COPY_RENDER") {
+        std::fs::copy(png.with_extension("png"), keep).expect("keep the render");
+    }
+
+    // pyHanko fetching revocation data itself: no CRL and not the DSS given
+    // to it, revocation checking required, fetching allowed. The
+    // certificates name the gateway's CRL (--public-url), which it fetches.
+    let fetch_script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kyso-cli/pyhanko_fetch.py");
+    let (status, signed_only) = gw.get(&format!("requests/{id}/signed"));
+    assert_eq!(status, 200);
+    let signed_pdf = dir.path().join("signed.pdf");
+    std::fs::write(&signed_pdf, signed_only).expect("write");
+    for (pdf, signatures) in [(&signed_pdf, 1), (&issued, 2), (&copy, 3)] {
+        let o = run(Command::new(&python)
+            .current_dir(dir.path())
+            .arg(&fetch_script)
+            .arg(&ca)
+            .arg(pdf));
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        println!(
+            "pyHanko fetching the CRL for {}:\n{text}",
+            pdf.file_name().and_then(|n| n.to_str()).unwrap_or("?")
+        );
+        assert!(
+            o.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let verdicts: Vec<&str> = text.lines().filter(|l| l.contains(" valid=")).collect();
+        assert_eq!(verdicts.len(), signatures, "{text}");
+        for l in &verdicts {
+            assert!(
+                l.contains("INTACT:TRUSTED") && l.contains("valid=True"),
+                "{text}"
+            );
+        }
+        assert!(
+            text.contains("fetched CRL:"),
+            "the CRL came from the gateway: {text}"
+        );
+    }
 
     // The seal key was made in the token, and it cannot leave it.
     let unit = seen["request"]["unit"]["id"].as_str().expect("unit");
@@ -427,4 +590,125 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
         .arg(&empty));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(empty.join("manifest.json").is_file());
+
+    // With the gateway down, pyHanko cannot fetch the CRL and, revocation
+    // being required, refuses the leader's signature: the CRL above did come
+    // from the network.
+    let o = run(Command::new(&python)
+        .current_dir(dir.path())
+        .arg(&fetch_script)
+        .arg(&ca)
+        .arg(&signed_pdf));
+    assert!(
+        !o.status.success(),
+        "no CRL without the gateway: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+
+    // Re-timestamping (`kyso admin archive retimestamp`). The TSA's
+    // certificate is fresh (ten years), so with the real clock a document is
+    // due only under a margin beyond ten years, and only a TSA certificate
+    // that outlives the old one can extend it: a new TSA key in the token
+    // (a new label) gets one.
+    let retimestamp = |extra: &[&str]| {
+        run(kyso()
+            .args(["admin", "--data"])
+            .arg(&gw.data)
+            .args([
+                "archive",
+                "retimestamp",
+                "--within",
+                "4000",
+                "--hsm-token",
+                TOKEN,
+                "--hsm-pin-file",
+                &pin,
+                "--ca-key-label",
+                "kyso-ca",
+            ])
+            .args(extra)
+            .env("SOFTHSM2_CONF", &hsm.conf))
+    };
+    let o = retimestamp(&[]);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    println!("kyso admin archive retimestamp (the same TSA certificate):\n{text}");
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        text.matches("waiting:").count() == 2 && text.contains("retimestamped: 0"),
+        "the same TSA certificate cannot extend them: {text}"
+    );
+    let o = retimestamp(&["--tsa-key-label", "kyso-tsa-2", "--dry-run"]);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        text.matches("due:").count() == 2 && text.contains("due: 2 (--dry-run)"),
+        "{text}"
+    );
+    let o = retimestamp(&["--tsa-key-label", "kyso-tsa-2"]);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    println!("kyso admin archive retimestamp (a new TSA certificate):\n{text}");
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(text.contains("retimestamped: 2"), "{text}");
+    let new_versions: Vec<String> = text
+        .lines()
+        .filter(|l| l.starts_with("retimestamped:"))
+        .map(|l| {
+            l.rsplit("→ ")
+                .next()
+                .expect("new digest")
+                .trim()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(new_versions.len(), 2, "{text}");
+    let o = retimestamp(&["--tsa-key-label", "kyso-tsa-2"]);
+    let again = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "{again}");
+    assert!(
+        again.contains("retimestamped: 0"),
+        "a second run extends nothing: {again}"
+    );
+    for (sha, kinds) in new_versions.iter().zip([4, 6]) {
+        let pdf = gw.data.join("docs").join(&sha[..2]).join(sha);
+        let (passed, report) = verify_json(&pdf, &ca, &["--profile", "multi"]);
+        assert!(passed, "re-timestamped: {report}");
+        let sigs = report["signatures"].as_array().expect("signatures");
+        assert_eq!(sigs.len(), kinds, "{report}");
+        let stamps: Vec<&serde_json::Value> = sigs
+            .iter()
+            .filter(|s| s["kind"] == "document_timestamp")
+            .collect();
+        assert!(stamps.len() >= 2, "{report}");
+        for s in sigs {
+            assert_eq!(s["indication"], "TOTAL_PASSED", "{s}");
+        }
+        let o = run(Command::new(&python)
+            .current_dir(dir.path())
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kyso-cli/pyhanko_lta.py"))
+            .arg(&ca)
+            .arg(&pdf));
+        let lta = String::from_utf8_lossy(&o.stdout).into_owned();
+        println!("pyHanko LTA validation after re-timestamping:\n{lta}");
+        assert!(
+            o.status.success(),
+            "{lta}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        for l in lta.lines() {
+            assert!(l.contains(": LTA AdESPassed.OK"), "{lta}");
+        }
+        assert_qpdf_ok(&pdf);
+    }
 }

@@ -1,11 +1,13 @@
 //! The clerk's issuance (`issuance`): what waits, issuing with number, date
-//! and the agency seal, the leader's signed PDF and the issued one. Clerks only, of the request's
-//! unit; a request of another unit is the 404 of a missing one.
+//! and the agency seal, the leader's signed PDF and the issued one, and
+//! copies of it (`copies`). Clerks only, of the request's unit; a request of
+//! another unit is the 404 of a missing one.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
-use kyso_api::{Issuance, IssueRequest, Role, SigningRequest};
+use kyso_api::{CopyRequest, DocumentCopy, Issuance, IssueRequest, Role, SigningRequest};
 
 use crate::auth::{Caller, CallerUser};
 use crate::error::AppResult;
@@ -79,5 +81,56 @@ pub async fn signed(
 ) -> AppResult<Response> {
     let u = clerk(&caller)?;
     let sha = crate::issuance::signed_sha256(&state, u, &id).await?;
+    crate::routes::integrator::pdf_response(&state, &sha)
+}
+
+/// Makes a copy (sao y, sao lục) of an issued request: the issued PDF with
+/// the unit's seal signing once more in the copy style (text only, top
+/// right of page 1), then DSS and document timestamp, verified before it is
+/// stored. A separate file; the issued PDF is not changed.
+#[utoipa::path(post, path = "/api/v1/clerk/requests/{id}/copies", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = CopyRequest,
+    responses((status = 201, description = "The copy, made and stored", body = DocumentCopy),
+        (status = 404, description = "No such request in the caller's unit", body = kyso_api::ErrorBody),
+        (status = 409, description = "The request is not issued, or the unit already has a copy with this number", body = kyso_api::ErrorBody),
+        (status = 422, description = "The copy did not verify; nothing was stored", body = kyso_api::ErrorBody)))]
+pub async fn make_copy(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<String>,
+    JsonBody(body): JsonBody<CopyRequest>,
+) -> AppResult<(StatusCode, Json<DocumentCopy>)> {
+    let u = clerk(&caller)?;
+    crate::copies::make(&state, u, &id, &body)
+        .await
+        .map(|c| (StatusCode::CREATED, Json(c)))
+}
+
+/// The copies made of a request, oldest first.
+#[utoipa::path(get, path = "/api/v1/clerk/requests/{id}/copies", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, description = "The request's copies", body = [DocumentCopy]),
+        (status = 404, description = "No such request in the caller's unit", body = kyso_api::ErrorBody)))]
+pub async fn copies(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<String>,
+) -> AppResult<Json<Vec<DocumentCopy>>> {
+    let u = clerk(&caller)?;
+    crate::copies::list(&state, u, &id).await.map(Json)
+}
+
+/// A copy's PDF (its latest version).
+#[utoipa::path(get, path = "/api/v1/clerk/requests/{id}/copies/{copy_id}", tag = "clerk", security(("bearer" = [])),
+    params(("id" = String, Path), ("copy_id" = String, Path)),
+    responses((status = 200, description = "The copy's PDF; `X-Content-SHA256` is its digest", body = kyso_api::PdfDocument, content_type = "application/pdf"),
+        (status = 404, description = "No such request in the caller's unit, or no such copy of it", body = kyso_api::ErrorBody)))]
+pub async fn copy(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam((id, copy_id)): PathParam<(String, String)>,
+) -> AppResult<Response> {
+    let u = clerk(&caller)?;
+    let sha = crate::copies::sha256(&state, u, &id, &copy_id).await?;
     crate::routes::integrator::pdf_response(&state, &sha)
 }

@@ -329,6 +329,44 @@ async fn every_route_every_caller() {
     )
     .await;
     let upload_body = sign(&dev, &issued.body);
+    // An issued request with a copy (for the copies' routes).
+    let copied = id_of(&submit(&gw, "leader1", &pdf("Ban sao"), None).await);
+    let draft = get(
+        &gw,
+        &format!("/api/v1/device/requests/{copied}/document"),
+        Some(&assignee),
+    )
+    .await;
+    let r = upload(&gw, &assignee, &copied, sign(&dev, &draft.body), "k1").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let clerk = login(&gw, "clerk1").await;
+    let r = post_json(
+        &gw,
+        &format!("/api/v1/clerk/requests/{copied}/issue"),
+        Some(&clerk),
+        serde_json::json!({"number_symbol": "13/UBND-VP", "date": "2026-03-05"}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let r = post_json(
+        &gw,
+        &format!("/api/v1/clerk/requests/{copied}/copies"),
+        Some(&clerk),
+        serde_json::json!({"kind": "sao_y", "number_symbol": "01/SY-UBND"}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CREATED,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let copy_id = r.json()["id"].as_str().expect("id").to_string();
     // A device of leader2, to revoke.
     let lost = enroll(&gw, &other_leader).await;
 
@@ -698,6 +736,27 @@ async fn every_route_every_caller() {
             Empty,
             200,
         ),
+        route(
+            "POST",
+            &format!("/api/v1/clerk/requests/{copied}/copies"),
+            Access::Clerk,
+            Json(serde_json::json!({"kind": "sao_luc", "number_symbol": "02/SL-UBND"})),
+            201,
+        ),
+        route(
+            "GET",
+            &format!("/api/v1/clerk/requests/{copied}/copies"),
+            Access::Clerk,
+            Empty,
+            200,
+        ),
+        route(
+            "GET",
+            &format!("/api/v1/clerk/requests/{copied}/copies/{copy_id}"),
+            Access::Clerk,
+            Empty,
+            200,
+        ),
         // Last: it ends the caller's session.
         route("POST", "/api/v1/auth/logout", Access::AnyPerson, Empty, 204),
     ];
@@ -712,7 +771,9 @@ async fn every_route_every_caller() {
     }
     let templated = |r: &Route| {
         let mut u = r.uri.clone();
+        u = u.replace(copy_id.as_str(), "{copy_id}");
         for id in [
+            &copied,
             &signed,
             &to_cancel,
             &to_decline,

@@ -14,7 +14,7 @@ use kyso_pdf::verify::{Profile, VerifyOptions};
 use crate::support::*;
 
 /// The leader signs `issued` with a visible block, as the app does.
-fn sign_visible(dev: &DeviceKey, issued: &[u8]) -> Vec<u8> {
+pub(crate) fn sign_visible(dev: &DeviceKey, issued: &[u8]) -> Vec<u8> {
     let mut out = Cursor::new(Vec::new());
     let mut opts =
         kyso_pdf::sign::SignOptions::invisible("Nguyễn Văn An", time::OffsetDateTime::now_utc());
@@ -25,6 +25,7 @@ fn sign_visible(dev: &DeviceKey, issued: &[u8]) -> Vec<u8> {
         title: Some("CHỦ TỊCH".into()),
         signer_name: "Nguyễn Văn An".into(),
         agency: Some("UBND tỉnh Thử Nghiệm".into()),
+        number: None,
     };
     opts.rect = Some([330.0, 120.0, 200.0, 110.0]);
     kyso_pdf::sign::sign(
@@ -34,7 +35,7 @@ fn sign_visible(dev: &DeviceKey, issued: &[u8]) -> Vec<u8> {
     out.into_inner()
 }
 
-fn verify(gw: &Gw, pdf: &[u8], profile: Profile) -> kyso_pdf::verify::report::Report {
+pub(crate) fn verify(gw: &Gw, pdf: &[u8], profile: Profile) -> kyso_pdf::verify::report::Report {
     kyso_pdf::verify::verify(
         pdf,
         &VerifyOptions {
@@ -47,7 +48,7 @@ fn verify(gw: &Gw, pdf: &[u8], profile: Profile) -> kyso_pdf::verify::report::Re
 }
 
 /// The widget rectangles of the document's signature fields, in order.
-fn widget_rects(pdf: &[u8]) -> Vec<[f64; 4]> {
+pub(crate) fn widget_rects(pdf: &[u8]) -> Vec<[f64; 4]> {
     let doc = kyso_pdf::Document::open_with(pdf, kyso_pdf::ReadOptions::strict()).expect("opens");
     kyso_pdf::verify::revision::signature_fields(&doc)
         .expect("fields")
@@ -66,7 +67,7 @@ fn widget_rects(pdf: &[u8]) -> Vec<[f64; 4]> {
         .collect()
 }
 
-async fn signed_request(gw: &Gw) -> (String, Vec<u8>) {
+pub(crate) async fn signed_request(gw: &Gw) -> (String, Vec<u8>) {
     let leader = login(gw, "leader1").await;
     let dev = enroll(gw, &leader).await;
     let id = submit(gw, "leader1", &pdf("Quyet dinh 12"), None)
@@ -82,7 +83,7 @@ async fn signed_request(gw: &Gw) -> (String, Vec<u8>) {
     )
     .await;
     let signed = sign_visible(&dev, &draft.body);
-    let r = upload(gw, &leader, &id, signed.clone(), "k1").await;
+    let r = upload(gw, &leader, &id, signed.clone(), &format!("k-{id}")).await;
     assert_eq!(
         r.status,
         StatusCode::OK,
@@ -92,7 +93,7 @@ async fn signed_request(gw: &Gw) -> (String, Vec<u8>) {
     (id, signed)
 }
 
-async fn issue(gw: &Gw, clerk: &str, id: &str, body: serde_json::Value) -> Resp {
+pub(crate) async fn issue(gw: &Gw, clerk: &str, id: &str, body: serde_json::Value) -> Resp {
     post_json(
         gw,
         &format!("/api/v1/clerk/requests/{id}/issue"),

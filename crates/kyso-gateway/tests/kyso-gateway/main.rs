@@ -4,6 +4,7 @@
 
 mod attestation;
 mod authz;
+mod copies;
 mod crl;
 mod fake_push;
 mod flow;
@@ -13,5 +14,6 @@ mod meetings;
 mod openapi;
 mod push;
 mod quiet;
+mod retimestamp;
 mod support;
 mod tsa;

@@ -342,6 +342,7 @@ fn visible_leader_appearance_embeds_images_and_a_vietnamese_font() {
         title: Some("CHỦ TỊCH".into()),
         signer_name: "Nguyễn Văn An".into(),
         agency: Some("Ủy ban nhân dân tỉnh Hà Giang".into()),
+        number: None,
     };
     opts.reason = Some("Phê duyệt".into());
     let out = sign_bytes(&testpdf::simple(Xref::Stream), &pki, &opts).expect("signs visibly");
@@ -408,7 +409,9 @@ fn copy_style_goes_top_right_of_page_one() {
     let pki = pki();
     let mut opts = SignOptions::invisible("Văn thư", when());
     opts.appearance.style = Style::Copy;
+    opts.appearance.title = Some("SAO Y".into());
     opts.appearance.agency = Some("Sở Nội vụ tỉnh Hà Giang".into());
+    opts.appearance.number = Some("Số: 05/SY-SNV".into());
     let out = sign_bytes(&testpdf::simple(Xref::Table), &pki, &opts).expect("signs");
     let doc = Document::open(out).expect("opens");
     let first = &doc.pages().expect("pages")[0];
@@ -421,6 +424,26 @@ fn copy_style_goes_top_right_of_page_one() {
     };
     let r: Vec<f64> = rect.iter().map(|o| o.as_f64().expect("n")).collect();
     assert!(r[3] > 780.0 && r[2] > 500.0, "top right of A4: {r:?}");
+    // Text only, black, regular 10 pt: the form, agency, number and time.
+    let ap = doc
+        .resolve_dict(widget.get("AP").expect("AP"), "ap")
+        .expect("ap");
+    let Object::Stream(form) = doc.resolve(ap.get("N").expect("N")).expect("form") else {
+        panic!("form")
+    };
+    let content = doc.decode_stream(&form).expect("decodes");
+    let content = String::from_utf8_lossy(&content);
+    assert!(!content.contains(" Do"), "no image: {content}");
+    let shows: Vec<&str> = content.lines().filter(|l| l.contains("Tj")).collect();
+    assert_eq!(shows.len(), 4, "four lines: {content}");
+    assert!(
+        shows.iter().all(|l| l.starts_with("BT 0 0 0 rg /F1 10 Tf")),
+        "black, regular, 10 pt: {content}"
+    );
+    let res = doc
+        .resolve_dict(form.dict.get("Resources").expect("res"), "res")
+        .expect("res");
+    assert!(res.get("XObject").is_none(), "no image resource");
 }
 
 #[test]
@@ -692,6 +715,7 @@ fn the_seal_goes_over_the_left_third_of_the_leaders_signature_image() {
         title: Some("CHỦ TỊCH".into()),
         signer_name: "Nguyễn Văn An".into(),
         agency: Some("Ủy ban nhân dân tỉnh Hà Giang".into()),
+        number: None,
     };
     let rect = [330.0, 100.0, 220.0, 120.0];
     opts.rect = Some(rect);
