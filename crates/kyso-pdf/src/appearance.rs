@@ -19,8 +19,10 @@
 //! Automatic placement, when no rectangle is given: the leader block sits at
 //! the bottom right of the chosen page (last page by default), 20 mm from the
 //! right edge and 20 mm above the bottom edge of the crop box; the copy block
-//! sits at the top right of page 1, 15 mm from the right edge and 10 mm below
-//! the top. Document systems that know where their signature block is pass a
+//! sits at the top right of page 1, 15 mm from the right edge and 3 mm below
+//! the top, inside the top margin, so that it does not cover the document's
+//! header (a page rendered with it: `docs/screenshots/copy-sao-y.png`).
+//! Document systems that know where their signature block is pass a
 //! rectangle instead.
 
 pub mod font;
@@ -606,18 +608,20 @@ fn copy_layout(fonts: &Fonts<'_>, a: &Appearance, when: &str) -> Result<(Vec<Lin
             size: 10.0,
         })
         .collect();
-    let pad = 2.0;
+    // Four lines of 10 pt in 11.5 pt steps: 48 pt (17 mm) with the padding,
+    // so the block stays in the top margin (20 to 25 mm in Nghị định 30).
+    let (pad, step) = (1.0, 11.5);
     let widest = lines
         .iter()
         .map(|l| fonts.width(l))
         .collect::<Result<Vec<_>>>()?
         .into_iter()
         .fold(0.0, f64::max);
-    let height = lines.len() as f64 * 12.0 + 2.0 * pad;
+    let height = lines.len() as f64 * step + 2.0 * pad;
     let mut ops = Vec::new();
     let mut y = height - pad;
     for (i, _) in lines.iter().enumerate() {
-        y -= 12.0;
+        y -= step;
         ops.push(Op::Text {
             line: i,
             x: pad,
@@ -680,7 +684,7 @@ fn upright_rect(style: Style, crop: [f64; 4], size: (f64, f64)) -> [f64; 4] {
     match style {
         Style::Copy => {
             let x1 = crop[2] - 15.0 * MM;
-            let y1 = crop[3] - 10.0 * MM;
+            let y1 = crop[3] - 3.0 * MM;
             [x1 - w, y1 - h, x1, y1]
         }
         _ => {
