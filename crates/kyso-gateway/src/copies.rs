@@ -53,6 +53,7 @@ pub async fn make(
     req: &CopyRequest,
 ) -> AppResult<DocumentCopy> {
     let number = crate::issuance::number_symbol(&req.number_symbol)?;
+    drawable(&number)?;
     let r = of_unit(state, clerk, id).await?;
     if r.status != RequestStatus::Issued {
         return Err(AppError::conflict(format!(
@@ -175,6 +176,19 @@ pub async fn make(
         size: copy.len() as u64,
         made_by: clerk.username.clone(),
         made_at: at,
+    })
+}
+
+/// The number is drawn in the copy's appearance: every character must be
+/// in its font (Liberation Serif: Latin, Vietnamese, common punctuation),
+/// else 400 rather than a failed signature.
+fn drawable(number: &str) -> AppResult<()> {
+    use kyso_pdf::appearance::font::{FontSubsetter, LIBERATION_SERIF_REGULAR};
+    let font = FontSubsetter::new(LIBERATION_SERIF_REGULAR).map_err(AppError::internal)?;
+    font.text_width(number, 10.0).map(|_| ()).map_err(|e| {
+        AppError::bad_request(format!(
+            "number_symbol cannot be drawn in the copy's font: {e}"
+        ))
     })
 }
 

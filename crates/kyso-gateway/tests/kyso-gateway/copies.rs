@@ -118,6 +118,13 @@ async fn clerk_makes_copies(backend: Backend) {
             StatusCode::BAD_REQUEST,
         ),
         (
+            "a number the copy's font cannot draw",
+            &clerk,
+            &id,
+            serde_json::json!({"kind": "sao_y", "number_symbol": "05/SY-😀"}),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
             "a number with a control character",
             &clerk,
             &id,
