@@ -39,6 +39,7 @@ const COMMANDS: &[&str] = &[
     "open_issuance_document",
     "issue",
     "save_issued",
+    "make_copy",
 ];
 
 fn main() {

@@ -11,7 +11,7 @@ use kyso_client::Secret;
 use tauri::{AppHandle, Runtime, State, command};
 
 use crate::error::Result;
-use crate::issuance::IssueResult;
+use crate::issuance::{CopyResult, IssueResult};
 use crate::meetings::{MeetingList, MeetingView, Note, OpinionResult};
 use crate::model::{
     AppState, DeviceInfo, DocumentInfo, Inbox, QueueStatus, ServerInfo, SignResult,
@@ -20,7 +20,7 @@ use crate::state::Kyso;
 
 /// Every command, as invoked (the contract test checks this list against
 /// build.rs, the capabilities and ui/src/ipc.ts).
-pub const COMMANDS: [&str; 32] = [
+pub const COMMANDS: [&str; 33] = [
     "app_state",
     "configure_server",
     "login",
@@ -53,11 +53,18 @@ pub const COMMANDS: [&str; 32] = [
     "open_issuance_document",
     "issue",
     "save_issued",
+    "make_copy",
 ];
 
 /// The clerk's commands: in the desktop capability only (clerks work at a
 /// desk; DESIGN.md §2), never granted to the phone and tablet web view.
-pub const DESKTOP_ONLY: [&str; 4] = ["issuance", "open_issuance_document", "issue", "save_issued"];
+pub const DESKTOP_ONLY: [&str; 5] = [
+    "issuance",
+    "open_issuance_document",
+    "issue",
+    "save_issued",
+    "make_copy",
+];
 
 /// Everything the UI needs at start (no network).
 #[command]
@@ -369,4 +376,17 @@ pub async fn save_issued<R: Runtime>(
     id: String,
 ) -> Result<String> {
     kyso.save_issued(&app, &id).await
+}
+
+/// Makes an electronic copy (`sao_y`, `sao_luc`) of an issued request
+/// under its own number; saved in the downloads folder.
+#[command]
+pub async fn make_copy<R: Runtime>(
+    app: AppHandle<R>,
+    kyso: State<'_, Kyso>,
+    id: String,
+    kind: String,
+    number: String,
+) -> Result<CopyResult> {
+    kyso.make_copy(&app, &id, &kind, &number).await
 }

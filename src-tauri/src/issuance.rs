@@ -2,7 +2,10 @@
 //! `issuance` (the unit's signed requests waiting), `open_issuance_document`
 //! (the PDF the leader signed, to read before numbering), `issue` (number
 //! and date; the gateway adds the agency seal, its DSS and document
-//! timestamp) and `save_issued` (the issued PDF into the downloads folder).
+//! timestamp), `save_issued` (the issued PDF into the downloads folder) and
+//! `make_copy` (an electronic copy, sao y or sao lục: the gateway signs the
+//! issued PDF once more with the unit's seal in the copy style; saved into
+//! the downloads folder).
 //!
 //! A clerk enrolls no device key: the seal's key is the gateway's (in its
 //! HSM). These commands are granted to the desktop capability only
@@ -16,7 +19,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use kyso_api::{Issuance, IssueRequest, SigningRequest};
+use kyso_api::{CopyKind, CopyRequest, DocumentCopy, Issuance, IssueRequest, SigningRequest};
 use serde::Serialize;
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -175,6 +178,72 @@ impl Kyso {
         kyso_client::store::write_private(&path, &pdf)
             .map_err(|e| IpcError::internal(format!("{}: {e}", path.display())))?;
         Ok(path.display().to_string())
+    }
+}
+
+/// The answer of `make_copy`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyResult {
+    /// What the gateway recorded.
+    pub copy: DocumentCopy,
+    /// Where the copy's PDF was saved.
+    pub path: String,
+    /// This app's verification of the copy (its last signature: the copy's).
+    pub verification: VerificationSummary,
+}
+
+impl Kyso {
+    /// `make_copy`: a copy of an issued request made by the gateway, checked
+    /// against the digest it reported, verified here, and saved whole under
+    /// its own number.
+    pub async fn make_copy<R: Runtime>(
+        &self,
+        app: &AppHandle<R>,
+        id: &str,
+        kind: &str,
+        number: &str,
+    ) -> Result<CopyResult> {
+        let kind = match kind {
+            "sao_y" => CopyKind::SaoY,
+            "sao_luc" => CopyKind::SaoLuc,
+            _ => return Err(IpcError::invalid("kind must be sao_y or sao_luc")),
+        };
+        let client = self.client()?;
+        let req = CopyRequest {
+            kind,
+            number_symbol: number.trim().to_string(),
+        };
+        let copy = self.seen(app, client.make_copy(id, &req).await, true)?;
+        let pdf = self.seen(app, client.copy_document(id, &copy.id).await, true)?;
+        let sha = kyso_client::flow::sha256_hex(&pdf);
+        if sha != copy.sha256 {
+            return Err(IpcError::from(kyso_client::Error::DocumentMismatch {
+                expected: copy.sha256.clone(),
+                actual: sha,
+            }));
+        }
+        let ca = self.seen(app, client.ca_pem().await, true)?;
+        let ca = kyso_client::parse_chain(&ca)?;
+        let path = self
+            .export_dir(app)?
+            .join(format!("{}.pdf", file_name(&copy.number_symbol)));
+        let (path2, pdf2) = (path.clone(), pdf.clone());
+        tauri::async_runtime::spawn_blocking(move || {
+            kyso_client::store::write_private(&path2, &pdf2)
+        })
+        .await
+        .map_err(|e| IpcError::internal(e.to_string()))?
+        .map_err(|e| IpcError::internal(format!("{}: {e}", path.display())))?;
+        let verification = tauri::async_runtime::spawn_blocking(move || {
+            crate::verification::verify_issued(&pdf, &ca)
+        })
+        .await
+        .map_err(|e| IpcError::internal(e.to_string()))?;
+        Ok(CopyResult {
+            copy,
+            path: path.display().to_string(),
+            verification,
+        })
     }
 }
 

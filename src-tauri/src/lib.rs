@@ -83,7 +83,7 @@ impl Options {
     }
 }
 
-/// The app on `builder`: the keystore and deep-link plugins, the thirty-two
+/// The app on `builder`: the keystore and deep-link plugins, the thirty-three
 /// commands, and a setup that opens the state, follows the deep links and
 /// starts the background task.
 pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> tauri::Builder<R> {
@@ -130,6 +130,7 @@ pub fn builder<R: Runtime>(builder: tauri::Builder<R>, options: Options) -> taur
             commands::open_issuance_document,
             commands::issue,
             commands::save_issued,
+            commands::make_copy,
         ])
         .setup(move |app| {
             let kyso = Kyso::open(app.handle(), options.clone())?;

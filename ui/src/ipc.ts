@@ -692,6 +692,35 @@ export const issue = (id: string, number: string, date: string) => call<IssueRes
 /** Saves the issued PDF in the downloads folder; its path. Errors: conflict (not issued), offline. */
 export const saveIssued = (id: string) => call<string>('save_issued', { id })
 
+/** kyso_api::CopyKind */
+export type CopyKind = 'sao_y' | 'sao_luc'
+
+/** kyso_api::DocumentCopy */
+export interface DocumentCopy {
+  id: string
+  request_id: string
+  kind: CopyKind
+  number_symbol: string
+  sha256: string
+  size: number
+  made_by: string
+  /** RFC 3339. */
+  made_at: string
+}
+
+/** `make_copy` answer: the copy, where it was saved, the app's verification. */
+export interface CopyResult {
+  copy: DocumentCopy
+  path: string
+  verification: VerificationSummary
+}
+
+/** An electronic copy (sao y, sao lục) of an issued document under its own number,
+ * saved in the downloads folder. Errors: invalidArgument (kind), bad_request
+ * (number), conflict (not issued, number used), offline. */
+export const makeCopy = (id: string, kind: CopyKind, number: string) =>
+  call<CopyResult>('make_copy', { id, kind, number })
+
 // ---------------------------------------------------------------------------
 // Events (Rust → web view).
 

@@ -3,6 +3,7 @@
 //! another, with no device key, sees it waiting, reads the signed PDF,
 //! is refused a bad number, issues it, gets the app's own verification of
 //! the issued PDF (leader and seal, profile B) and saves it under its
+//! number, then makes an electronic copy (sao y) saved under its own
 //! number; a second issuance is a conflict, and the leader cannot issue.
 
 use serde_json::json;
@@ -120,6 +121,46 @@ fn a_clerk_issues_what_a_leader_signed() {
         hex(&sha2::Sha256::digest(&bytes)),
         issued["issuance"]["issued_sha256"].as_str().expect("sha"),
         "the issued PDF, whole"
+    );
+
+    // An electronic copy (sao y) under its own number, saved whole.
+    assert_code(
+        clerk.invoke(
+            "make_copy",
+            json!({ "id": id, "kind": "trich_sao", "number": "05/SY-UBND" }),
+        ),
+        "invalidArgument",
+    );
+    let copy = clerk
+        .invoke(
+            "make_copy",
+            json!({ "id": id, "kind": "sao_y", "number": "05/SY-UBND" }),
+        )
+        .expect("make_copy");
+    assert_eq!(copy["copy"]["kind"], "sao_y", "{copy}");
+    assert_eq!(copy["copy"]["number_symbol"], "05/SY-UBND");
+    let v = &copy["verification"];
+    assert_eq!(v["indication"], "TOTAL_PASSED", "{v}");
+    assert_eq!(
+        v["signatures"], 3,
+        "the leader's, the seal's, the copy's: {v}"
+    );
+    let path = std::path::PathBuf::from(copy["path"].as_str().expect("a path"));
+    assert_eq!(
+        path.file_name().and_then(|n| n.to_str()),
+        Some("05-SY-UBND.pdf")
+    );
+    let bytes = std::fs::read(&path).expect("the saved copy");
+    assert_eq!(
+        hex(&sha2::Sha256::digest(&bytes)),
+        copy["copy"]["sha256"].as_str().expect("sha")
+    );
+    assert_code(
+        clerk.invoke(
+            "make_copy",
+            json!({ "id": id, "kind": "sao_y", "number": "05/SY-UBND" }),
+        ),
+        "conflict",
     );
 
     assert_code(

@@ -7,7 +7,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import { signal } from '@preact/signals'
 import * as ipc from '../ipc'
-import type { DocumentInfo, IssueResult, KysoError, SigningRequest } from '../ipc'
+import type { CopyKind, CopyResult, DocumentInfo, IssueResult, KysoError, SigningRequest } from '../ipc'
 import { toKysoError } from '../ipc'
 import { t } from '../i18n'
 import { formatDate, formatDateTime, formatIsoDate, parseVnDate, shaPrefix } from '../format'
@@ -104,6 +104,86 @@ export function IssuanceList() {
         )}
       </div>
     </section>
+  )
+}
+
+/** Electronic copies (bản sao điện tử) of an issued document: sao y or sao
+ * lục under the copy's own number, made by the gateway and saved here. */
+function Copies({ id }: { id: string }) {
+  const [kind, setKind] = useState<CopyKind>('sao_y')
+  const [number, setNumber] = useState('')
+  const [touched, setTouched] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<KysoError | null>(null)
+  const [made, setMade] = useState<CopyResult[]>([])
+  const numberError = touched && !number.trim() ? t('copy.numberRequired') : null
+
+  async function make(e: Event) {
+    e.preventDefault()
+    setTouched(true)
+    setError(null)
+    if (!number.trim()) return
+    setBusy(true)
+    try {
+      const r = await ipc.makeCopy(id, kind, number.trim())
+      setMade((m) => [...m, r])
+      setNumber('')
+      setTouched(false)
+      say(t('copy.done', { number: r.copy.number_symbol }), 'ok')
+    } catch (err) {
+      const k = toKysoError(err)
+      if (!handleGlobalError(k)) setError(k)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <form class="stack copies" onSubmit={make} noValidate aria-labelledby="copies-title" data-testid="copies">
+      <h3 id="copies-title">{t('copy.title')}</h3>
+      <div class="segmented" role="radiogroup" aria-label={t('copy.kind')}>
+        {(['sao_y', 'sao_luc'] as const).map((k) => (
+          <button
+            key={k}
+            type="button"
+            role="radio"
+            aria-checked={kind === k}
+            class={kind === k ? 'active' : ''}
+            onClick={() => setKind(k)}
+          >
+            {t(`copy.${k}`)}
+          </button>
+        ))}
+      </div>
+      <Field label={t('copy.number')} hint={t('copy.numberHint')} id="copy-number" error={numberError}>
+        <input
+          id="copy-number"
+          type="text"
+          value={number}
+          maxLength={100}
+          autoComplete="off"
+          spellcheck={false}
+          onInput={(e) => setNumber(e.currentTarget.value)}
+          aria-invalid={!!numberError}
+        />
+      </Field>
+      {error && <ErrorBox error={error} />}
+      <button type="submit" class="secondary" disabled={busy} data-testid="copy-make">
+        {busy ? <Spinner label={t('copy.working')} /> : <Icon name="doc" />}
+        {busy ? t('copy.working') : t('copy.make')}
+      </button>
+      {made.length > 0 && (
+        <ul data-testid="copies-made">
+          {made.map((r) => (
+            <li key={r.copy.id} data-indication={r.verification.indication}>
+              {t(`copy.${r.copy.kind}`)} {r.copy.number_symbol} ·{' '}
+              {r.verification.indication === 'TOTAL_PASSED' ? t('copy.valid') : t(`verify.${r.verification.indication}`)}
+              <span class="mono small"> {r.path}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </form>
   )
 }
 
@@ -254,6 +334,7 @@ export function IssueDesk({ id }: { id: string }) {
                 {t('issue.savedAt')} <span class="mono">{saved}</span>
               </p>
             )}
+            <Copies id={id} />
           </div>
         ) : (
           <form class="stack issue-form" onSubmit={review} noValidate>

@@ -395,5 +395,16 @@ export const en: Record<keyof typeof vi, string> = {
   'issue.save': 'Save the PDF',
   'issue.next': 'Next document',
   'issue.saved': 'PDF saved.',
-  'issue.savedAt': 'Saved at'
+  'issue.savedAt': 'Saved at',
+  'copy.title': 'Electronic copies',
+  'copy.kind': 'Kind of copy',
+  'copy.sao_y': 'Sao y (true copy)',
+  'copy.sao_luc': 'Sao lục (copy of a copy)',
+  'copy.number': "The copy's number and symbol",
+  'copy.numberHint': 'For example 05/SY-UBND',
+  'copy.numberRequired': "Enter the copy's number and symbol.",
+  'copy.make': 'Make the copy',
+  'copy.working': 'Making the copy…',
+  'copy.done': 'Copy {number} made.',
+  'copy.valid': 'valid, saved at'
 }

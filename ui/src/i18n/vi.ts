@@ -394,5 +394,16 @@ export const vi = {
   'issue.save': 'Lưu bản PDF',
   'issue.next': 'Văn bản tiếp theo',
   'issue.saved': 'Đã lưu bản PDF.',
-  'issue.savedAt': 'Đã lưu tại'
+  'issue.savedAt': 'Đã lưu tại',
+  'copy.title': 'Bản sao điện tử',
+  'copy.kind': 'Hình thức sao',
+  'copy.sao_y': 'Sao y',
+  'copy.sao_luc': 'Sao lục',
+  'copy.number': 'Số, ký hiệu bản sao',
+  'copy.numberHint': 'Ví dụ: 05/SY-UBND',
+  'copy.numberRequired': 'Nhập số, ký hiệu của bản sao.',
+  'copy.make': 'Tạo bản sao',
+  'copy.working': 'Đang tạo bản sao…',
+  'copy.done': 'Đã tạo bản sao số {number}.',
+  'copy.valid': 'hợp lệ, đã lưu tại'
 }

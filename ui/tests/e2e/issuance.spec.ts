@@ -1,7 +1,8 @@
 // The clerk's issuance desk (desktop): a clerk logs in and goes straight to
 // the documents waiting (no key to enroll), reads the signed PDF, is told
 // about a missing number and an impossible date before anything is sent,
-// confirms, gets the issued result with the verification, saves the PDF;
+// confirms, gets the issued result with the verification, saves the PDF,
+// makes an electronic copy (sao lục);
 // the layout at tablet sizes.
 
 import type { Browser } from 'playwright-core'
@@ -87,6 +88,20 @@ describe('issuance', () => {
 
     await page.getByTestId('issue-save').click()
     expect(await page.getByTestId('issue-saved-path').textContent()).toContain('125-QĐ-UBND.pdf')
+
+    // An electronic copy (sao y) under its own number; a number is needed.
+    const copies = page.getByTestId('copies')
+    await copies.getByTestId('copy-make').click()
+    await copies.getByText('Nhập số, ký hiệu của bản sao.').waitFor()
+    expect(await app.mock.calls('make_copy')).toHaveLength(0)
+    await copies.getByRole('radio', { name: 'Sao lục' }).click()
+    await copies.getByLabel('Số, ký hiệu bản sao').fill('07/SL-VP')
+    await copies.getByTestId('copy-make').click()
+    await copies.locator('[data-testid="copies-made"] li').waitFor()
+    expect((await app.mock.calls('make_copy')).at(-1)!.args).toEqual({ id, kind: 'sao_luc', number: '07/SL-VP' })
+    const made = await copies.locator('[data-testid="copies-made"] li').textContent()
+    expect(made).toContain('Sao lục 07/SL-VP · hợp lệ, đã lưu tại')
+    expect(made).toContain('07-SL-VP.pdf')
     expectClean(app)
     await app.close()
   })

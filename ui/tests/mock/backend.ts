@@ -13,6 +13,7 @@ import type {
   DeviceInfo,
   DocumentInfo,
   ErrorCode,
+  CopyResult,
   IssueResult,
   IpcError,
   KeystoreInfo,
@@ -868,6 +869,23 @@ export function createBackend(params: URLSearchParams) {
       pageCounts.set(result.document.id, pageCounts.get(r.id) ?? 1)
       toIssue.set(result.document.id, r)
       return result
+    },
+    make_copy: async ({ id, kind, number }): Promise<CopyResult> => {
+      needSession()
+      const done = issued.get(String(id))
+      if (!done) throw fail('conflict', 'the request is not issued')
+      if (kind !== 'sao_y' && kind !== 'sao_luc') throw fail('invalidArgument', 'kind must be sao_y or sao_luc')
+      const n = String(number).trim()
+      if (!n) throw fail('bad_request', 'number_symbol must be 1 to 100 characters')
+      if (!online) throw fail('offline', 'no route to host')
+      await sleep(400)
+      const at = iso(Date.now())
+      const sha = fakeSha(`${done.issuance.request.id}-${n}`)
+      return {
+        copy: { id: `copy-${n}`, request_id: done.issuance.request.id, kind, number_symbol: n, sha256: sha, size: 190_000, made_by: CLERK.username, made_at: at },
+        path: `/home/vanthu/Tải xuống/${n.replace(/[^\p{L}\p{N}._-]/gu, '-')}.pdf`,
+        verification: { ...done.verification, signatures: 3, signed_sha256: sha, claimed_signing_time: at, timestamp_time: at }
+      }
     },
     save_issued: ({ id }) => {
       const done = issued.get(String(id))
