@@ -52,6 +52,11 @@ pub struct Options {
     /// cache key, desktop keys made without a passphrase). Off, they go to
     /// 0600 files and desktop keys need a passphrase. Default: on.
     pub os_keyring: bool,
+    /// Whether the cache key is wrapped by the keystore plugin's wrapping
+    /// key (see [`vault`]). Default: on the phones, where it is a hardware
+    /// key; the desktop keeps it in the OS keyring. The app's tests turn it
+    /// on to run the phones' path with the desktop plugin's software key.
+    pub cache_key_in_keystore: bool,
     /// Where libpdfium is, when not next to the executable nor named by
     /// `$KYSO_PDFIUM_DIR` (see [`render`]).
     pub pdfium_dir: Option<PathBuf>,
@@ -65,6 +70,7 @@ impl Default for Options {
         Self {
             data_dir: None,
             os_keyring: true,
+            cache_key_in_keystore: cfg!(mobile),
             pdfium_dir: None,
             export_dir: None,
         }

@@ -132,7 +132,11 @@ impl Kyso {
         crate::vault::ensure_dir(&dir)?;
         let store = Store::new(&dir);
         let queue = tauri::async_runtime::block_on(Queue::open(&dir.join("queue.sqlite")))?;
-        let vault = crate::vault::Vault::open(&dir, options.os_keyring)?;
+        let vault = if options.cache_key_in_keystore {
+            crate::vault::Vault::open_wrapped(&dir, crate::vault::PluginWrapper(app.clone()))?
+        } else {
+            crate::vault::Vault::open(&dir, options.os_keyring)?
+        };
         let notebook = crate::meetings::Notebook::new(dir.join("meetings"), vault.clone());
         let cache = Cache::open(dir.join("cache"), vault);
         let settings: Settings = std::fs::read(dir.join(SETTINGS))

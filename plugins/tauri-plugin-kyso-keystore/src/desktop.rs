@@ -12,16 +12,25 @@
 //! Without a passphrase the key goes to the OS keyring (service `kyso`,
 //! a fresh account per key), and signing needs no passphrase: the keyring's
 //! own unlock is the gate.
+//!
+//! `wrap_key`/`unwrap_key` use a random AES-256-GCM key in `<alias>.wrap`
+//! (0600), made on first use; the wrapped secret is `nonce ‖ ciphertext ‖
+//! tag` with the alias as associated data. It is the phones' contract in
+//! software: the desktop app keeps its own cache key in the OS keyring
+//! instead, and the app's tests drive its phone code path through this.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use kyso_client::keystore::MIN_PASSPHRASE;
 use kyso_client::{DeviceKey, KeyLocation};
 use p256::ecdsa::DerSignature;
 use p256::ecdsa::signature::Signer;
 use p256::pkcs8::EncodePublicKey;
+use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Runtime};
 
@@ -68,6 +77,86 @@ impl SoftwareKeystore {
 
     fn key_path(&self, alias: &str) -> PathBuf {
         self.dir.join(format!("{alias}.key"))
+    }
+
+    fn wrap_path(&self, alias: &str) -> PathBuf {
+        self.dir.join(format!("{alias}.wrap"))
+    }
+
+    /// The wrapping key under `alias`: `None` when there is none yet (and
+    /// `create` is false). A signing key's alias is refused.
+    fn wrapping_key(&self, alias: &str, create: bool) -> Result<Option<Aes256Gcm>> {
+        if self.record_path(alias).exists() {
+            return Err(Error::invalid(format!(
+                "'{alias}' is a signing key, not a wrapping key"
+            )));
+        }
+        let path = self.wrap_path(alias);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => zeroize::Zeroizing::new(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !create {
+                    return Ok(None);
+                }
+                self.ensure_dir()?;
+                let mut k = zeroize::Zeroizing::new(vec![0u8; 32]);
+                OsRng.fill_bytes(&mut k);
+                kyso_client::store::write_new_private(&path, &k, true)
+                    .map_err(|e| Error::internal(format!("{}: {e}", path.display())))?;
+                k
+            }
+            Err(e) => return Err(Error::internal(format!("{}: {e}", path.display()))),
+        };
+        Aes256Gcm::new_from_slice(&bytes)
+            .map(Some)
+            .map_err(|_| Error::internal(format!("{}: not a 32-byte key", path.display())))
+    }
+
+    /// Wraps `data` under the wrapping key `alias` (made on first use).
+    pub fn wrap_key(&self, req: &WrapKeyRequest) -> Result<Wrapped> {
+        req.check()?;
+        let key = self
+            .wrapping_key(&req.alias, true)?
+            .ok_or_else(|| Error::internal("no wrapping key after making one"))?;
+        let mut nonce = [0u8; 12];
+        OsRng.fill_bytes(&mut nonce);
+        let ct = key
+            .encrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: &req.data,
+                    aad: req.alias.as_bytes(),
+                },
+            )
+            .map_err(|_| Error::internal("AES-GCM encryption failed"))?;
+        Ok(Wrapped {
+            wrapped: [&nonce[..], &ct].concat(),
+        })
+    }
+
+    /// The secret [`SoftwareKeystore::wrap_key`] wrapped.
+    pub fn unwrap_key(&self, req: &UnwrapKeyRequest) -> Result<Unwrapped> {
+        req.check()?;
+        let alias = req.alias.as_str();
+        let key = self.wrapping_key(alias, false)?.ok_or_else(|| {
+            Error::new(ErrorCode::KeyNotFound, format!("no wrapping key '{alias}'"))
+        })?;
+        let (nonce, ct) = req.wrapped.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().map_err(|_| Error::internal("nonce"))?;
+        let data = key
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: ct,
+                    aad: alias.as_bytes(),
+                },
+            )
+            .map_err(|_| {
+                Error::invalid(format!(
+                    "the wrapped secret was altered or wrapped by another key than '{alias}'"
+                ))
+            })?;
+        Ok(Unwrapped { data })
     }
 
     /// Always available, always `software`.
@@ -194,9 +283,11 @@ impl SoftwareKeystore {
         })
     }
 
-    /// Deletes the key and its record; no error when there is none.
+    /// Deletes the key and its record (or the wrapping key); no error when
+    /// there is none.
     pub fn delete_key(&self, req: &AliasRequest) -> Result<()> {
         check_alias(&req.alias)?;
+        remove_file(&self.wrap_path(&req.alias))?;
         let record = match self.record(&req.alias) {
             Ok(r) => r,
             Err(e) if e.code == ErrorCode::KeyNotFound => {
@@ -328,5 +419,15 @@ impl<R: Runtime> Keystore<R> {
     /// See [`Command::DeleteKey`].
     pub async fn delete_key(&self, req: AliasRequest) -> Result<()> {
         self.run(move |b| b.delete_key(&req)).await
+    }
+
+    /// See [`Command::WrapKey`].
+    pub async fn wrap_key(&self, req: WrapKeyRequest) -> Result<Wrapped> {
+        self.run(move |b| b.wrap_key(&req)).await
+    }
+
+    /// See [`Command::UnwrapKey`].
+    pub async fn unwrap_key(&self, req: UnwrapKeyRequest) -> Result<Unwrapped> {
+        self.run(move |b| b.unwrap_key(&req)).await
     }
 }

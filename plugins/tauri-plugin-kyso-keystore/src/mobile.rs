@@ -72,4 +72,16 @@ impl<R: Runtime> Keystore<R> {
         let _: Option<serde_json::Value> = self.run(Command::DeleteKey, req).await?;
         Ok(())
     }
+
+    /// See [`Command::WrapKey`].
+    pub async fn wrap_key(&self, req: WrapKeyRequest) -> Result<Wrapped> {
+        req.check()?;
+        self.run(Command::WrapKey, req).await
+    }
+
+    /// See [`Command::UnwrapKey`].
+    pub async fn unwrap_key(&self, req: UnwrapKeyRequest) -> Result<Unwrapped> {
+        req.check()?;
+        self.run(Command::UnwrapKey, req).await
+    }
 }

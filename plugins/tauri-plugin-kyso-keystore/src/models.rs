@@ -35,17 +35,35 @@ pub enum Command {
     Sign,
     /// `delete_key(alias)` → nothing (also when there was no key).
     DeleteKey,
+    /// `wrap_key(alias, data)` → [`Wrapped`]: encrypts a small secret (the
+    /// app's cache key) under a hardware key that needs no biometric prompt,
+    /// made on first use. Rust only: never an IPC command (see
+    /// [`Command::ipc`]).
+    WrapKey,
+    /// `unwrap_key(alias, wrapped)` → [`Unwrapped`]. Rust only.
+    UnwrapKey,
 }
 
 impl Command {
     /// Every command.
-    pub const ALL: [Command; 5] = [
+    pub const ALL: [Command; 7] = [
         Command::Status,
         Command::GenerateKey,
         Command::PublicKey,
         Command::Sign,
         Command::DeleteKey,
+        Command::WrapKey,
+        Command::UnwrapKey,
     ];
+
+    /// Whether the web view may invoke it (`plugin:kyso-keystore|<name>`,
+    /// given a permission). Wrapping and unwrapping are not: an unwrapped
+    /// cache key must never reach JavaScript, so they are called from the
+    /// app's Rust only and have no IPC command, permission or TypeScript
+    /// binding.
+    pub fn ipc(self) -> bool {
+        !matches!(self, Command::WrapKey | Command::UnwrapKey)
+    }
 
     /// The name JavaScript invokes: `plugin:kyso-keystore|<name>`.
     pub fn name(self) -> &'static str {
@@ -55,6 +73,8 @@ impl Command {
             Command::PublicKey => "public_key",
             Command::Sign => "sign",
             Command::DeleteKey => "delete_key",
+            Command::WrapKey => "wrap_key",
+            Command::UnwrapKey => "unwrap_key",
         }
     }
 
@@ -67,6 +87,8 @@ impl Command {
             Command::PublicKey => "publicKey",
             Command::Sign => "sign",
             Command::DeleteKey => "deleteKey",
+            Command::WrapKey => "wrapKey",
+            Command::UnwrapKey => "unwrapKey",
         }
     }
 
@@ -77,6 +99,8 @@ impl Command {
             Command::GenerateKey => &["alias", "attestationChallenge"],
             Command::PublicKey | Command::DeleteKey => &["alias"],
             Command::Sign => &["alias", "data", "prompt"],
+            Command::WrapKey => &["alias", "data"],
+            Command::UnwrapKey => &["alias", "wrapped"],
         }
     }
 
@@ -229,6 +253,56 @@ pub struct Signature {
     pub signature: Vec<u8>,
 }
 
+/// `wrap_key`: encrypts `data` under the wrapping key `alias` (made on
+/// first use: Android Keystore AES-256-GCM, StrongBox first; a Secure
+/// Enclave P-256 key with ECIES on iOS; a software AES-256-GCM key on
+/// desktop). The key needs no user authentication: the app unwraps its cache
+/// key at start, without a prompt, and the key never leaves the hardware.
+/// Use an alias of its own, never the signing key's.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WrapKeyRequest {
+    /// The wrapping key's name.
+    pub alias: String,
+    /// The secret to wrap (1–[`MAX_WRAP`] bytes).
+    #[serde(with = "b64")]
+    pub data: Vec<u8>,
+}
+
+/// `unwrap_key`: the secret `wrap_key` wrapped under `alias`.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnwrapKeyRequest {
+    /// The wrapping key's name.
+    pub alias: String,
+    /// What `wrap_key` answered.
+    #[serde(with = "b64")]
+    pub wrapped: Vec<u8>,
+}
+
+/// What `wrap_key` answers: opaque bytes, only `unwrap_key` with the same
+/// alias on the same device reads them (`keyNotFound` once the wrapping key
+/// is gone, `invalidArgument` when they were altered).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Wrapped {
+    /// The wrapped secret.
+    #[serde(with = "b64")]
+    pub wrapped: Vec<u8>,
+}
+
+/// What `unwrap_key` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Unwrapped {
+    /// The secret given to `wrap_key`.
+    #[serde(with = "b64")]
+    pub data: Vec<u8>,
+}
+
+/// Largest secret `wrap_key` takes (keys, not documents).
+pub const MAX_WRAP: usize = 1024;
+
 /// Largest `data` accepted by `sign` (signed attributes are a few hundred
 /// bytes; the bound keeps the IPC small).
 pub const MAX_DATA: usize = 1024 * 1024;
@@ -306,6 +380,45 @@ impl SignRequest {
         }
         if self.prompt.trim().is_empty() {
             return Err(Error::invalid("the prompt must say what is being signed"));
+        }
+        Ok(())
+    }
+}
+
+impl WrapKeyRequest {
+    /// A request to wrap `data` under `alias`.
+    pub fn new(alias: impl Into<String>, data: impl Into<Vec<u8>>) -> Self {
+        Self {
+            alias: alias.into(),
+            data: data.into(),
+        }
+    }
+
+    pub(crate) fn check(&self) -> Result<()> {
+        check_alias(&self.alias)?;
+        if self.data.is_empty() || self.data.len() > MAX_WRAP {
+            return Err(Error::invalid(format!(
+                "the secret to wrap must have 1–{MAX_WRAP} bytes"
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl UnwrapKeyRequest {
+    /// A request to unwrap `wrapped` with `alias`.
+    pub fn new(alias: impl Into<String>, wrapped: impl Into<Vec<u8>>) -> Self {
+        Self {
+            alias: alias.into(),
+            wrapped: wrapped.into(),
+        }
+    }
+
+    pub(crate) fn check(&self) -> Result<()> {
+        check_alias(&self.alias)?;
+        // Wrapped secrets carry a nonce or an ephemeral key and a tag.
+        if self.wrapped.len() < 28 || self.wrapped.len() > MAX_WRAP + 256 {
+            return Err(Error::invalid("this is not a wrapped secret (wrong size)"));
         }
         Ok(())
     }
@@ -407,6 +520,16 @@ mod tests {
             "what publicKey and deleteKey receive"
         );
         assert_eq!(Command::PublicKey.args(), Command::DeleteKey.args());
+        assert_eq!(
+            fields(&WrapKeyRequest::new("a", *b"k")),
+            args(Command::WrapKey),
+            "what the native wrapKey receives"
+        );
+        assert_eq!(
+            fields(&UnwrapKeyRequest::new("a", *b"w")),
+            args(Command::UnwrapKey),
+            "what the native unwrapKey receives"
+        );
         let bytes = serde_json::to_value(SignRequest::new("a", *b"\x00\xff", "p")).expect("json");
         assert_eq!(bytes["data"], "AP8=", "bytes are standard padded base64");
     }

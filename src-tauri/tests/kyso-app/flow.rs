@@ -106,6 +106,11 @@ fn a_leader_signs_declines_and_signs_offline() {
         .invoke("open_document", json!({ "id": a_id }))
         .expect("open again");
     assert_eq!(again["cached"], true, "from the encrypted cache");
+    let app_dir = dir.path().join("app");
+    assert!(
+        app_dir.join("cache.key.wrapped").is_file() && !app_dir.join("cache.key").exists(),
+        "the cache key is on disk only wrapped by the keystore, as on the phones"
+    );
 
     match kyso_app::render::pdfium(crate::support::pdfium_dir().as_deref()) {
         Ok(_) => {

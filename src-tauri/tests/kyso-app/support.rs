@@ -190,10 +190,12 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// The app with its state in `dir` (no OS keyring: files only).
+    /// The app with its state in `dir` (no OS keyring: files only), its
+    /// cache key wrapped by the keystore plugin as on the phones.
     pub fn new(dir: &Path) -> TestApp {
         let mut options = kyso_app::Options::in_dir(dir);
         options.os_keyring = false;
+        options.cache_key_in_keystore = true;
         options.pdfium_dir = pdfium_dir();
         let mut app = kyso_app::builder(mock_builder(), options)
             .build(kyso_app::context())

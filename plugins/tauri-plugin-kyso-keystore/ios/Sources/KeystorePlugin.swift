@@ -1,6 +1,7 @@
 // The iOS side of tauri-plugin-kyso-keystore: a P-256 key in the Secure
 // Enclave, usable only after Face ID / Touch ID with the biometrics enrolled
-// when it was made. The contract (command names, argument fields, answers,
+// when it was made, and a second Secure Enclave key (no prompt) whose ECIES
+// wraps the app's cache key. The contract (command names, argument fields, answers,
 // error codes) is defined in src/models.rs and src/error.rs and checked
 // against this file by the plugin's contract test.
 
@@ -51,6 +52,16 @@ struct DeleteKeyArgs: Decodable {
   let alias: String
 }
 
+struct WrapKeyArgs: Decodable {
+  let alias: String
+  let data: String
+}
+
+struct UnwrapKeyArgs: Decodable {
+  let alias: String
+  let wrapped: String
+}
+
 struct StatusAnswer: Encodable {
   let available: Bool
   let securityLevel: String
@@ -77,6 +88,18 @@ struct PublicKeyAnswer: Encodable {
 struct SignatureAnswer: Encodable {
   let signature: String
 }
+
+struct WrappedAnswer: Encodable {
+  let wrapped: String
+}
+
+struct UnwrappedAnswer: Encodable {
+  let data: String
+}
+
+/// ECIES with the Secure Enclave key: an ephemeral P-256 key, X9.63 KDF with
+/// SHA-256, AES-GCM with a variable IV.
+let wrapAlgorithm = SecKeyAlgorithm.eciesEncryptionCofactorVariableIVX963SHA256AESGCM
 
 /// DER SubjectPublicKeyInfo header of a P-256 key (id-ecPublicKey,
 /// secp256r1, BIT STRING of 66 bytes); the 65-byte X9.63 point follows.
@@ -303,6 +326,91 @@ class KeystorePlugin: Plugin {
     }
     invoke.resolve()
   }
+  /// The Secure Enclave key under `alias` that wraps the app's cache key:
+  /// usable after the first unlock, without a prompt (`.privateKeyUsage`
+  /// only), never leaving the enclave. Made when missing and `create`.
+  private func wrappingKey(_ alias: String, create: Bool) -> Result<SecKey?, WrapFailure> {
+    if let key = findKey(alias, context: nil) {
+      return .success(key)
+    }
+    if !create {
+      return .success(nil)
+    }
+    guard SecureEnclave.isAvailable else {
+      return .failure(WrapFailure(code: .hardwareUnavailable, message: "this device has no Secure Enclave"))
+    }
+    var error: Unmanaged<CFError>?
+    guard
+      let access = SecAccessControlCreateWithFlags(
+        kCFAllocatorDefault, kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly,
+        [.privateKeyUsage], &error)
+    else {
+      return .failure(WrapFailure(code: .internal, message: "access control: \(describe(error))"))
+    }
+    let attributes: [String: Any] = [
+      kSecAttrKeyType as String: kSecAttrKeyTypeECSECPrimeRandom,
+      kSecAttrKeySizeInBits as String: 256,
+      kSecAttrTokenID as String: kSecAttrTokenIDSecureEnclave,
+      kSecPrivateKeyAttrs as String: [
+        kSecAttrIsPermanent as String: true,
+        kSecAttrApplicationTag as String: tag(alias),
+        kSecAttrAccessControl as String: access,
+      ],
+    ]
+    guard let key = SecKeyCreateRandomKey(attributes as CFDictionary, &error) else {
+      return .failure(WrapFailure(code: .internal, message: "key generation failed: \(describe(error))"))
+    }
+    return .success(key)
+  }
+
+  @objc public func wrapKey(_ invoke: Invoke) throws {
+    let args = try invoke.parseArgs(WrapKeyArgs.self)
+    guard let data = Data(base64Encoded: args.data) else {
+      return fail(invoke, .invalidArgument, "data is not base64")
+    }
+    switch wrappingKey(args.alias, create: true) {
+    case .failure(let f):
+      return fail(invoke, f.code, f.message)
+    case .success(let key):
+      var error: Unmanaged<CFError>?
+      guard let key = key, let pub = SecKeyCopyPublicKey(key),
+        SecKeyIsAlgorithmSupported(pub, .encrypt, wrapAlgorithm),
+        let wrapped = SecKeyCreateEncryptedData(pub, wrapAlgorithm, data as CFData, &error) as Data?
+      else {
+        return fail(invoke, .invalidArgument, "'\(args.alias)' cannot wrap: \(describe(error))")
+      }
+      invoke.resolve(WrappedAnswer(wrapped: wrapped.base64EncodedString()))
+    }
+  }
+
+  @objc public func unwrapKey(_ invoke: Invoke) throws {
+    let args = try invoke.parseArgs(UnwrapKeyArgs.self)
+    guard let wrapped = Data(base64Encoded: args.wrapped) else {
+      return fail(invoke, .invalidArgument, "wrapped is not base64")
+    }
+    switch wrappingKey(args.alias, create: false) {
+    case .failure(let f):
+      return fail(invoke, f.code, f.message)
+    case .success(nil):
+      return fail(invoke, .keyNotFound, "no wrapping key '\(args.alias)'")
+    case .success(let key?):
+      var error: Unmanaged<CFError>?
+      guard
+        let data = SecKeyCreateDecryptedData(key, wrapAlgorithm, wrapped as CFData, &error) as Data?
+      else {
+        return fail(
+          invoke, .invalidArgument,
+          "the wrapped secret was altered or wrapped by another key: \(describe(error))")
+      }
+      invoke.resolve(UnwrappedAnswer(data: data.base64EncodedString()))
+    }
+  }
+}
+
+/// Why a wrapping key could not be had.
+struct WrapFailure: Error {
+  let code: ErrorCode
+  let message: String
 }
 
 private func describe(_ error: Unmanaged<CFError>?) -> String {

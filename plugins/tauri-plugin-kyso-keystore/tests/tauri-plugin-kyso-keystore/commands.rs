@@ -39,8 +39,17 @@ fn default_permissions() -> Vec<String> {
 }
 
 fn app(dir: &std::path::Path) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
+    app_allowing(dir, &[])
+}
+
+/// The app with the default permissions and `extra` commands allowed too.
+fn app_allowing(
+    dir: &std::path::Path,
+    extra: &[&str],
+) -> (App<MockRuntime>, WebviewWindow<MockRuntime>) {
     let allowed = default_permissions()
         .into_iter()
+        .chain(extra.iter().map(|c| c.to_string()))
         .map(|c| {
             (
                 format!("plugin:kyso-keystore|{c}"),
@@ -166,4 +175,43 @@ fn the_web_view_gets_the_contract() {
     );
     let gone = invoke(&webview, "public_key", json!({ "alias": "device" })).expect_err("deleted");
     assert_eq!(gone["code"], "keyNotFound", "{gone}");
+}
+
+/// Wrapping has no IPC command: even a capability that allowed it would
+/// reach no handler, so the cache key can never be unwrapped into
+/// JavaScript. The app's Rust wraps and unwraps through `app.keystore()`.
+#[test]
+fn wrapping_is_not_reachable_from_the_web_view() {
+    use tauri_plugin_kyso_keystore::{UnwrapKeyRequest, WrapKeyRequest};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (app, webview) = app_allowing(dir.path(), &["wrap_key", "unwrap_key"]);
+    let wrapped = tauri::async_runtime::block_on(
+        app.keystore()
+            .wrap_key(WrapKeyRequest::new("cache", [7u8; 32])),
+    )
+    .expect("Rust wraps")
+    .wrapped;
+    let from_rust = tauri::async_runtime::block_on(
+        app.keystore()
+            .unwrap_key(UnwrapKeyRequest::new("cache", wrapped.clone())),
+    )
+    .expect("Rust unwraps");
+    assert_eq!(from_rust.data, [7u8; 32]);
+    for (command, args) in [
+        (
+            "wrap_key",
+            json!({ "alias": "cache", "data": b64(&[7u8; 32]) }),
+        ),
+        (
+            "unwrap_key",
+            json!({ "alias": "cache", "wrapped": b64(&wrapped) }),
+        ),
+    ] {
+        let refused = invoke(&webview, command, args);
+        let text = refused.expect_err("no such IPC command").to_string();
+        assert!(
+            !text.contains(&b64(&[7u8; 32])),
+            "{command}: the secret never crosses IPC: {text}"
+        );
+    }
 }

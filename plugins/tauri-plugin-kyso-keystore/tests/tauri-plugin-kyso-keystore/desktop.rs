@@ -224,3 +224,72 @@ fn a_swapped_key_file_is_refused() {
         "a key that is not the recorded one would sign for the wrong certificate"
     );
 }
+
+#[test]
+fn wrapping_keys_round_trip_and_refuse_what_they_did_not_wrap() {
+    use tauri_plugin_kyso_keystore::{UnwrapKeyRequest, WrapKeyRequest};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ks = SoftwareKeystore::new(dir.path().join("keys"));
+    let secret = [0x5au8; 32];
+    let unwrap = |alias: &str, w: &[u8]| ks.unwrap_key(&UnwrapKeyRequest::new(alias, w));
+    assert_eq!(
+        code(unwrap("cache", &[0u8; 60])),
+        ErrorCode::KeyNotFound,
+        "no wrapping key before the first wrap"
+    );
+    let w1 = ks
+        .wrap_key(&WrapKeyRequest::new("cache", secret))
+        .expect("wraps, making the key")
+        .wrapped;
+    let w2 = ks
+        .wrap_key(&WrapKeyRequest::new("cache", secret))
+        .expect("wraps again with the same key")
+        .wrapped;
+    assert_ne!(w1, w2, "a fresh nonce each time");
+    assert!(
+        !w1.windows(32).any(|w| w == secret),
+        "the secret is not in the wrapped bytes"
+    );
+    assert_eq!(unwrap("cache", &w1).expect("unwraps").data, secret);
+    assert_eq!(unwrap("cache", &w2).expect("unwraps").data, secret);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("keys/cache.wrap"))
+            .expect("the wrapping key file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "owner only");
+    }
+
+    let mut altered = w1.clone();
+    *altered.last_mut().expect("bytes") ^= 1;
+    assert_eq!(code(unwrap("cache", &altered)), ErrorCode::InvalidArgument);
+    ks.wrap_key(&WrapKeyRequest::new("other", secret))
+        .expect("a second wrapping key");
+    assert_eq!(
+        code(unwrap("other", &w1)),
+        ErrorCode::InvalidArgument,
+        "another alias's key cannot unwrap it"
+    );
+    assert_eq!(code(unwrap("cache", &w1[..20])), ErrorCode::InvalidArgument);
+    assert_eq!(
+        code(ks.wrap_key(&WrapKeyRequest::new("cache", Vec::new()))),
+        ErrorCode::InvalidArgument
+    );
+
+    generate(&ks, "device");
+    assert_eq!(
+        code(ks.wrap_key(&WrapKeyRequest::new("device", secret))),
+        ErrorCode::InvalidArgument,
+        "the signing key never wraps"
+    );
+
+    ks.delete_key(&AliasRequest::new("cache"))
+        .expect("deletes the wrapping key");
+    assert_eq!(
+        code(unwrap("cache", &w1)),
+        ErrorCode::KeyNotFound,
+        "what it wrapped is gone with it"
+    );
+}

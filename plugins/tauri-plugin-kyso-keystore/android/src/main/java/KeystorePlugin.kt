@@ -1,6 +1,7 @@
 // The Android side of tauri-plugin-kyso-keystore: a P-256 key in
 // AndroidKeyStore (StrongBox first, else the TEE) that signs only inside a
-// BiometricPrompt. The contract (command names, argument fields, answers,
+// BiometricPrompt, and an AES-256-GCM key there (no prompt) that wraps the
+// app's cache key. The contract (command names, argument fields, answers,
 // error codes) is defined in src/models.rs and src/error.rs and checked
 // against this file by the plugin's contract test.
 
@@ -33,6 +34,11 @@ import java.security.PrivateKey
 import java.security.Signature
 import java.security.spec.ECGenParameterSpec
 import java.util.concurrent.Executors
+import javax.crypto.AEADBadTagException
+import javax.crypto.Cipher
+import javax.crypto.KeyGenerator
+import javax.crypto.SecretKey
+import javax.crypto.spec.GCMParameterSpec
 
 /** The closed set of error codes; the only values `fail` sends. */
 enum class ErrorCode(val wire: String) {
@@ -78,7 +84,21 @@ class DeleteKeyArgs {
     lateinit var alias: String
 }
 
+@InvokeArg
+class WrapKeyArgs {
+    lateinit var alias: String
+    lateinit var data: String
+}
+
+@InvokeArg
+class UnwrapKeyArgs {
+    lateinit var alias: String
+    lateinit var wrapped: String
+}
+
 private const val PROVIDER = "AndroidKeyStore"
+private const val GCM_IV = 12
+private const val GCM_TAG_BITS = 128
 
 @TauriPlugin
 class KeystorePlugin(private val activity: Activity) : Plugin(activity) {
@@ -301,6 +321,107 @@ class KeystorePlugin(private val activity: Activity) : Plugin(activity) {
             invoke.resolve()
         } catch (e: Exception) {
             fail(invoke, ErrorCode.INTERNAL, "cannot delete the key: $e")
+        }
+    }
+
+    /**
+     * The AES-256-GCM key under [alias] that wraps the app's cache key: no
+     * user authentication (the cache is opened at start, without a prompt),
+     * randomized encryption, StrongBox first. Null when there is none and
+     * [create] is false; IllegalStateException when the alias is another
+     * kind of key (the signing key).
+     */
+    private fun wrappingKey(alias: String, create: Boolean): SecretKey? {
+        val ks = keyStore()
+        if (ks.containsAlias(alias)) {
+            return ks.getKey(alias, null) as? SecretKey
+                ?: throw IllegalStateException("'$alias' is a signing key, not a wrapping key")
+        }
+        if (!create) return null
+        val gen = KeyGenerator.getInstance(KeyProperties.KEY_ALGORITHM_AES, PROVIDER)
+        fun wrapSpec(strongBox: Boolean): KeyGenParameterSpec =
+            KeyGenParameterSpec.Builder(alias, KeyProperties.PURPOSE_ENCRYPT or KeyProperties.PURPOSE_DECRYPT)
+                .setKeySize(256)
+                .setBlockModes(KeyProperties.BLOCK_MODE_GCM)
+                .setEncryptionPaddings(KeyProperties.ENCRYPTION_PADDING_NONE)
+                .setRandomizedEncryptionRequired(true)
+                .setIsStrongBoxBacked(strongBox)
+                .build()
+        if (hasStrongBox()) {
+            try {
+                gen.init(wrapSpec(true))
+                return gen.generateKey()
+            } catch (e: StrongBoxUnavailableException) {
+                // The TEE below.
+            }
+        }
+        gen.init(wrapSpec(false))
+        return gen.generateKey()
+    }
+
+    @Command
+    fun wrapKey(invoke: Invoke) {
+        val args = invoke.parseArgs(WrapKeyArgs::class.java)
+        val data = try {
+            unb64(args.data)
+        } catch (e: IllegalArgumentException) {
+            fail(invoke, ErrorCode.INVALID_ARGUMENT, "data is not base64")
+            return
+        }
+        worker.execute {
+            try {
+                val key = wrappingKey(args.alias, true)!!
+                val cipher = Cipher.getInstance("AES/GCM/NoPadding")
+                // The keystore picks the IV (randomized encryption).
+                cipher.init(Cipher.ENCRYPT_MODE, key)
+                cipher.updateAAD(args.alias.toByteArray())
+                val sealed = cipher.iv + cipher.doFinal(data)
+                val ret = JSObject()
+                ret.put("wrapped", b64(sealed))
+                invoke.resolve(ret)
+            } catch (e: IllegalStateException) {
+                fail(invoke, ErrorCode.INVALID_ARGUMENT, e.message ?: "not a wrapping key")
+            } catch (e: Exception) {
+                fail(invoke, ErrorCode.INTERNAL, "wrapping failed: $e")
+            }
+        }
+    }
+
+    @Command
+    fun unwrapKey(invoke: Invoke) {
+        val args = invoke.parseArgs(UnwrapKeyArgs::class.java)
+        val sealed = try {
+            unb64(args.wrapped)
+        } catch (e: IllegalArgumentException) {
+            fail(invoke, ErrorCode.INVALID_ARGUMENT, "wrapped is not base64")
+            return
+        }
+        worker.execute {
+            try {
+                val key = wrappingKey(args.alias, false)
+                if (key == null) {
+                    fail(invoke, ErrorCode.KEY_NOT_FOUND, "no wrapping key '${args.alias}'")
+                    return@execute
+                }
+                val cipher = Cipher.getInstance("AES/GCM/NoPadding")
+                cipher.init(
+                    Cipher.DECRYPT_MODE, key,
+                    GCMParameterSpec(GCM_TAG_BITS, sealed.copyOfRange(0, GCM_IV)),
+                )
+                cipher.updateAAD(args.alias.toByteArray())
+                val data = cipher.doFinal(sealed.copyOfRange(GCM_IV, sealed.size))
+                val ret = JSObject()
+                ret.put("data", b64(data))
+                invoke.resolve(ret)
+            } catch (e: AEADBadTagException) {
+                fail(invoke, ErrorCode.INVALID_ARGUMENT, "the wrapped secret was altered or wrapped by another key")
+            } catch (e: KeyPermanentlyInvalidatedException) {
+                fail(invoke, ErrorCode.KEY_INVALIDATED, "the wrapping key is no longer usable")
+            } catch (e: IllegalStateException) {
+                fail(invoke, ErrorCode.INVALID_ARGUMENT, e.message ?: "not a wrapping key")
+            } catch (e: Exception) {
+                fail(invoke, ErrorCode.INTERNAL, "unwrapping failed: $e")
+            }
         }
     }
 }
