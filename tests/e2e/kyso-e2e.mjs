@@ -37,6 +37,10 @@
 //            view's User Timing, ui/src/timing.ts) with the Rust side's
 //            spans (KYSO_TRACE), written to $E2E_DIR/bench.json.
 //
+// The full test's gateway is on HTTPS with a self-signed certificate: the
+// app knows it only by its pin (E2E_TLS_PIN), and refuses it first with a
+// wrong pin.
+//
 // Environment (set by tests/e2e/run): KYSO_BIN, KYSO_APP_BIN,
 // KYSO_TAURI_DRIVER, KYSO_PYHANKO, E2E_DIR (this run's directory: app state,
 // gateway data, logs, screenshots), E2E_NOTIFICATIONS (what the fake
@@ -119,7 +123,8 @@ class Gateway {
   constructor({ data, listen, url, integratorKey }) {
     this.data = data
     this.listen = listen
-    this.url = url ?? `http://${listen}`
+    this.tls = !url && process.env.E2E_TLS_CERT ? [process.env.E2E_TLS_CERT, env('E2E_TLS_KEY')] : null
+    this.url = url ?? `${this.tls ? 'https' : 'http'}://${listen}`
     this.integratorKey = integratorKey
     this.proc = null
   }
@@ -127,7 +132,8 @@ class Gateway {
   /** Starts `kyso serve --demo`, waits until it answers; the first start's
    * integrator key owns the demo drafts (each start prints a new one). */
   async start() {
-    const p = start('gateway', env('KYSO_BIN'), ['serve', '--demo', '--data', this.data, '--listen', this.listen], {
+    const tls = this.tls ? ['--tls-cert', this.tls[0], '--tls-key', this.tls[1]] : []
+    const p = start('gateway', env('KYSO_BIN'), ['serve', '--demo', '--data', this.data, '--listen', this.listen, ...tls], {
       pipe: true
     })
     this.proc = p
@@ -202,6 +208,11 @@ class Gateway {
 let shotNo = 0
 async function shot(s, name) {
   const file = join(SHOTS, `${String(++shotNo).padStart(2, '0')}-${name}.png`)
+  // WebKitWebDriver's snapshot can show the frame before the last change:
+  // let two frames be painted first.
+  await s.execute(
+    'return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => r(true), 50))))'
+  )
   writeFileSync(file, await s.screenshot())
   log(`screenshot ${file}`)
   return file
@@ -236,6 +247,20 @@ async function firstRun(s, gw) {
   await expect(s, '#server-url', 'the first-run screen (is the app the custom-protocol build with ui/dist?)', 60000)
   await shot(s, 'first-run')
   await s.type('#server-url', gw.url)
+  const pin = process.env.E2E_TLS_PIN
+  if (gw.url.startsWith('https:') && pin) {
+    // Another key's pin first: the app must refuse the gateway.
+    const wrong = `sha256/${Buffer.alloc(32, 7).toString('base64')}`
+    await s.type('#server-pin', wrong)
+    await s.click('[data-testid=server-submit]')
+    await until('the app to refuse a gateway whose key is not the pinned one', async () => {
+      const box = await s.first('.error-box')
+      return box && (await box.displayed()) && (await box.attr('data-code')) === 'pinMismatch'
+    })
+    await shot(s, 'pin-mismatch')
+    log(`HTTPS: a wrong pin is refused (pinMismatch); the gateway's pin is ${pin}`)
+    await s.type('#server-pin', pin)
+  }
   await s.click('[data-testid=server-submit]')
   log(`login as ${USER}`)
   await expect(s, '#login-user', 'the login step')
@@ -631,7 +656,14 @@ async function gatewaySigned(gw, id) {
   writeFileSync(file, pdf)
   const ca = join(DIR, 'device-ca.pem')
   writeFileSync(ca, run(env('KYSO_BIN'), ['admin', '--data', gw.data, 'ca', 'export'], 'kyso admin ca export'))
-  const out = run(env('KYSO_PYHANKO'), ['sign', 'validate', '--trust', ca, '--trust-replace', file], 'pyHanko validation')
+  // pyHanko fetches the CRL the certificate names, from the gateway over
+  // HTTPS: tests/e2e/pyhanko-tls.py makes it trust the test's certificate.
+  const python = join(env('KYSO_PYHANKO'), '..', 'python')
+  const out = run(
+    python,
+    [join(import.meta.dirname, 'pyhanko-tls.py'), 'sign', 'validate', '--trust', ca, '--trust-replace', file],
+    'pyHanko validation'
+  )
   check(/INTACT/.test(out) && /TRUSTED/.test(out) && !/UNTRUSTED/.test(out), `pyHanko does not find ${file} valid:\n${out}`)
   log(`gateway: ${id} signed once; pyHanko: ${out.trim().split('\n').pop()} (${file})`)
   return file
