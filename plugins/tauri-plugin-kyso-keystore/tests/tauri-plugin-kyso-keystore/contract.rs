@@ -5,13 +5,14 @@
 //! names. The parsing is deliberately plain (blocks between braces, quoted
 //! strings): the native files are written to be read this way.
 
-use std::collections::BTreeSet;
-
-use serde::Serialize;
 use tauri_plugin_kyso_keystore::{
     AppAttest, Command, ErrorCode, GeneratedKey, PublicKey, SecurityLevel, Signature, Status,
     Unwrapped, Wrapped,
 };
+
+#[path = "../../../contract-text.rs"]
+mod text;
+use text::*;
 
 const KOTLIN: &str = include_str!("../../android/src/main/java/KeystorePlugin.kt");
 const SWIFT: &str = include_str!("../../ios/Sources/KeystorePlugin.swift");
@@ -20,78 +21,6 @@ const BUILD_RS: &str = include_str!("../../build.rs");
 const MOBILE_RS: &str = include_str!("../../src/mobile.rs");
 const GRADLE: &str = include_str!("../../android/build.gradle.kts");
 const LIB_RS: &str = include_str!("../../src/lib.rs");
-
-type Names = BTreeSet<String>;
-
-fn set<'a>(it: impl IntoIterator<Item = &'a str>) -> Names {
-    it.into_iter().map(str::to_string).collect()
-}
-
-/// The text between the `{` after the first occurrence of `start` and its
-/// matching `}`.
-fn block<'a>(src: &'a str, start: &str) -> &'a str {
-    let at = src
-        .find(start)
-        .unwrap_or_else(|| panic!("{start:?} not found"));
-    let open = at + src[at..].find('{').expect("an opening brace");
-    let mut depth = 0;
-    for (i, c) in src[open..].char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return &src[open + 1..open + i];
-                }
-            }
-            _ => {}
-        }
-    }
-    panic!("{start:?}: unbalanced braces")
-}
-
-/// The text between the first `start` and the next `end` after it.
-fn between<'a>(src: &'a str, start: &str, end: &str) -> &'a str {
-    let from = src
-        .find(start)
-        .unwrap_or_else(|| panic!("{start:?} not found"))
-        + start.len();
-    let len = src[from..]
-        .find(end)
-        .unwrap_or_else(|| panic!("{end:?} not found"));
-    &src[from..from + len]
-}
-
-/// Every string quoted with `q` in `src`.
-fn quoted(src: &str, q: char) -> Vec<&str> {
-    src.split(q).skip(1).step_by(2).collect()
-}
-
-/// The identifiers following `keyword` (e.g. `var ` → field names).
-fn after<'a>(src: &'a str, keyword: &str) -> Vec<&'a str> {
-    src.match_indices(keyword)
-        .map(|(i, _)| {
-            let rest = &src[i + keyword.len()..];
-            let end = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '`'))
-                .unwrap_or(rest.len());
-            rest[..end].trim_matches('`')
-        })
-        .collect()
-}
-
-fn pascal(native: &str) -> String {
-    let mut c = native.chars();
-    c.next()
-        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-        .unwrap_or_default()
-}
-
-/// The JSON field names of an answer, every optional field present.
-fn fields<T: Serialize>(v: &T) -> Names {
-    let v = serde_json::to_value(v).expect("serializes");
-    v.as_object().expect("an object").keys().cloned().collect()
-}
 
 /// The commands the web view may invoke (wrapping is Rust only).
 fn ipc_commands() -> Names {
@@ -215,22 +144,6 @@ fn build_script_and_permissions_list_every_command() {
             "Tauri's own routing to native plugins converts names this way"
         );
     }
-}
-
-fn lower_camel(snake: &str) -> String {
-    let mut out = String::new();
-    let mut up = false;
-    for ch in snake.chars() {
-        if ch == '_' {
-            up = true;
-        } else if up {
-            out.push(ch.to_ascii_uppercase());
-            up = false;
-        } else {
-            out.push(ch);
-        }
-    }
-    out
 }
 
 #[test]

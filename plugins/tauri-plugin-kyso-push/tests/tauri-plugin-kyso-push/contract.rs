@@ -9,14 +9,17 @@
 //! The parsing is deliberately plain (blocks between braces, quoted
 //! strings): the native files are written to be read this way.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use serde::Serialize;
 use tauri_plugin_kyso_push::{
     Action, Category, Command, ErrorCode, PAYLOAD_KEYS, Permission, Provider, PushToken,
     REQUEST_ID_PATTERN, SET_EVENT_HANDLER, SET_EVENT_HANDLER_ARG, Status, TAP_EVENT_FIELDS, TEXTS,
     TOKEN_EVENT_FIELDS, Tap, Urgency,
 };
+
+#[path = "../../../contract-text.rs"]
+mod text;
+use text::*;
 
 const PLUGIN_KT: &str = include_str!("../../android/src/main/java/PushPlugin.kt");
 const NOTIFICATIONS_KT: &str = include_str!("../../android/src/main/java/Notifications.kt");
@@ -32,65 +35,6 @@ const TS: &str = include_str!("../../guest-js/index.ts");
 const BUILD_RS: &str = include_str!("../../build.rs");
 const MOBILE_RS: &str = include_str!("../../src/mobile.rs");
 
-type Names = BTreeSet<String>;
-
-fn set<'a>(it: impl IntoIterator<Item = &'a str>) -> Names {
-    it.into_iter().map(str::to_string).collect()
-}
-
-/// The text between the `{` after the first occurrence of `start` and its
-/// matching `}`.
-fn block<'a>(src: &'a str, start: &str) -> &'a str {
-    let at = src
-        .find(start)
-        .unwrap_or_else(|| panic!("{start:?} not found"));
-    let open = at + src[at..].find('{').expect("an opening brace");
-    let mut depth = 0;
-    for (i, c) in src[open..].char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return &src[open + 1..open + i];
-                }
-            }
-            _ => {}
-        }
-    }
-    panic!("{start:?}: unbalanced braces")
-}
-
-/// The text between the first `start` and the next `end` after it.
-fn between<'a>(src: &'a str, start: &str, end: &str) -> &'a str {
-    let from = src
-        .find(start)
-        .unwrap_or_else(|| panic!("{start:?} not found"))
-        + start.len();
-    let len = src[from..]
-        .find(end)
-        .unwrap_or_else(|| panic!("{end:?} not found"));
-    &src[from..from + len]
-}
-
-/// Every string quoted with `q` in `src`.
-fn quoted(src: &str, q: char) -> Vec<&str> {
-    src.split(q).skip(1).step_by(2).collect()
-}
-
-/// The identifiers following `keyword` (e.g. `let ` → field names).
-fn after<'a>(src: &'a str, keyword: &str) -> Vec<&'a str> {
-    src.match_indices(keyword)
-        .map(|(i, _)| {
-            let rest = &src[i + keyword.len()..];
-            let end = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '`'))
-                .unwrap_or(rest.len());
-            rest[..end].trim_matches('`')
-        })
-        .collect()
-}
-
 /// The first argument of every `call` (`.put("…"` → the keys).
 fn first_args<'a>(src: &'a str, call: &str) -> Vec<&'a str> {
     src.match_indices(call)
@@ -99,12 +43,6 @@ fn first_args<'a>(src: &'a str, call: &str) -> Vec<&'a str> {
             rest[..rest.find([',', ')']).expect("end of the argument")].trim()
         })
         .collect()
-}
-
-/// The JSON field names of a value, every optional field present.
-fn fields<T: Serialize>(v: &T) -> Names {
-    let v = serde_json::to_value(v).expect("serializes");
-    v.as_object().expect("an object").keys().cloned().collect()
 }
 
 fn status_fields() -> Names {
@@ -165,22 +103,6 @@ fn urgencies() -> Names {
         .iter()
         .map(|u| u.as_str().to_string())
         .collect()
-}
-
-fn lower_camel(snake: &str) -> String {
-    let mut out = String::new();
-    let mut up = false;
-    for ch in snake.chars() {
-        if ch == '_' {
-            up = true;
-        } else if up {
-            out.push(ch.to_ascii_uppercase());
-            up = false;
-        } else {
-            out.push(ch);
-        }
-    }
-    out
 }
 
 #[test]

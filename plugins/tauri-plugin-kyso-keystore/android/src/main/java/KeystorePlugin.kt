@@ -114,8 +114,14 @@ class KeystorePlugin(private val activity: Activity) : Plugin(activity) {
 
     private fun b64(bytes: ByteArray): String = Base64.encodeToString(bytes, Base64.NO_WRAP)
 
-    /** Throws IllegalArgumentException on bad input. */
-    private fun unb64(s: String): ByteArray = Base64.decode(s, Base64.NO_WRAP)
+    /** The base64 argument [name] decoded, or null once the call is rejected. */
+    private fun bytesArg(invoke: Invoke, value: String, name: String): ByteArray? =
+        try {
+            Base64.decode(value, Base64.NO_WRAP)
+        } catch (e: IllegalArgumentException) {
+            fail(invoke, ErrorCode.INVALID_ARGUMENT, "$name is not base64")
+            null
+        }
 
     /** Why a Class 3 biometric cannot be used now, or null when it can. */
     private fun biometryProblem(): ErrorCode? =
@@ -142,12 +148,7 @@ class KeystorePlugin(private val activity: Activity) : Plugin(activity) {
     @Command
     fun generateKey(invoke: Invoke) {
         val args = invoke.parseArgs(GenerateKeyArgs::class.java)
-        val challenge = try {
-            unb64(args.attestationChallenge)
-        } catch (e: IllegalArgumentException) {
-            fail(invoke, ErrorCode.INVALID_ARGUMENT, "attestationChallenge is not base64")
-            return
-        }
+        val challenge = bytesArg(invoke, args.attestationChallenge, "attestationChallenge") ?: return
         worker.execute {
             try {
                 val problem = biometryProblem()
@@ -233,12 +234,7 @@ class KeystorePlugin(private val activity: Activity) : Plugin(activity) {
     @Command
     fun sign(invoke: Invoke) {
         val args = invoke.parseArgs(SignArgs::class.java)
-        val data = try {
-            unb64(args.data)
-        } catch (e: IllegalArgumentException) {
-            fail(invoke, ErrorCode.INVALID_ARGUMENT, "data is not base64")
-            return
-        }
+        val data = bytesArg(invoke, args.data, "data") ?: return
         val host = activity as? FragmentActivity
         if (host == null) {
             fail(invoke, ErrorCode.INTERNAL, "the activity cannot show a BiometricPrompt")
@@ -362,12 +358,7 @@ class KeystorePlugin(private val activity: Activity) : Plugin(activity) {
     @Command
     fun wrapKey(invoke: Invoke) {
         val args = invoke.parseArgs(WrapKeyArgs::class.java)
-        val data = try {
-            unb64(args.data)
-        } catch (e: IllegalArgumentException) {
-            fail(invoke, ErrorCode.INVALID_ARGUMENT, "data is not base64")
-            return
-        }
+        val data = bytesArg(invoke, args.data, "data") ?: return
         worker.execute {
             try {
                 val key = wrappingKey(args.alias, true)!!
@@ -390,12 +381,7 @@ class KeystorePlugin(private val activity: Activity) : Plugin(activity) {
     @Command
     fun unwrapKey(invoke: Invoke) {
         val args = invoke.parseArgs(UnwrapKeyArgs::class.java)
-        val sealed = try {
-            unb64(args.wrapped)
-        } catch (e: IllegalArgumentException) {
-            fail(invoke, ErrorCode.INVALID_ARGUMENT, "wrapped is not base64")
-            return
-        }
+        val sealed = bytesArg(invoke, args.wrapped, "wrapped") ?: return
         worker.execute {
             try {
                 val key = wrappingKey(args.alias, false)
