@@ -1,6 +1,7 @@
 // The document: metadata, pages rendered by Rust (lazy, zoomable), a page
 // strip, and the sign / decline actions.
 
+import type { Ref } from 'preact'
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import * as ipc from '../ipc'
 import type { DocumentInfo, KysoError, PageSize, SigningRequest } from '../ipc'
@@ -146,6 +147,54 @@ export function PageImage(props: {
       ) : (
         near && !props.thumb && <Spinner label={t('doc.pageLoading', { n: page })} />
       )}
+    </div>
+  )
+}
+
+/** The box of a document's pages: "opening" while it is, its error with a
+ * retry, then a PageImage per page of `shown` (each asked for once `near`
+ * says so; `version` renews them, e.g. on zoom). Used by the leader's
+ * document and the clerk's desk. */
+export function Pages(props: {
+  box: Ref<HTMLDivElement>
+  opening: boolean
+  error: KysoError | null
+  onRetry: () => void
+  shown: DocumentInfo | null
+  pageWidth: number
+  version?: number
+  near: (page: number) => boolean
+  /** Page 1 loaded and painted, or failed. */
+  onFirstSettled?: () => void
+}) {
+  const { shown, pageWidth } = props
+  return (
+    <div class="pages" ref={props.box}>
+      {props.opening && (
+        <p class="empty">
+          <Spinner /> {t('doc.opening')}
+        </p>
+      )}
+      {props.error && (
+        <ErrorBox error={props.error}>
+          <button type="button" onClick={props.onRetry}>
+            {t('common.retry')}
+          </button>
+        </ErrorBox>
+      )}
+      {shown &&
+        pageWidth > 0 &&
+        shown.pages.map((size, i) => (
+          <PageImage
+            key={`${shown.id}-${i}-${props.version ?? 0}`}
+            id={shown.id}
+            page={i + 1}
+            size={size}
+            cssWidth={pageWidth}
+            near={props.near(i + 1)}
+            onSettled={i === 0 ? props.onFirstSettled : undefined}
+          />
+        ))}
     </div>
   )
 }
@@ -472,33 +521,17 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
             </div>
           </div>
         )}
-        <div class="pages" ref={pagesBox}>
-          {loadingDoc && !doc && (
-            <p class="empty">
-              <Spinner /> {t('doc.opening')}
-            </p>
-          )}
-          {docError && (
-            <ErrorBox error={docError}>
-              <button type="button" onClick={() => void load()}>
-                {t('common.retry')}
-              </button>
-            </ErrorBox>
-          )}
-          {shown &&
-            pageWidth > 0 &&
-            shown.pages.map((size, i) => (
-              <PageImage
-                key={`${shown.id}-${i}-${zoomIdx}`}
-                id={shown.id}
-                page={i + 1}
-                size={size}
-                cssWidth={pageWidth}
-                near={nearPages.has(i + 1) && (i === 0 || zoomIdx !== 0 || firstShown === shown.id)}
-                onSettled={i === 0 ? () => setFirstShown(shown.id) : undefined}
-              />
-            ))}
-        </div>
+        <Pages
+          box={pagesBox}
+          opening={loadingDoc && !doc}
+          error={docError}
+          onRetry={() => void load()}
+          shown={shown}
+          pageWidth={pageWidth}
+          version={zoomIdx}
+          near={(n) => nearPages.has(n) && (n === 1 || zoomIdx !== 0 || firstShown === shown?.id)}
+          onFirstSettled={() => shown && setFirstShown(shown.id)}
+        />
       </div>
       {shown && shown.page_count > 1 && (
         <Strip key={shown.id} doc={shown} current={current} ready={firstShown === shown.id} onPick={goPage} />

@@ -13,7 +13,7 @@ import { t } from '../i18n'
 import { formatDate, formatDateTime, formatIsoDate, parseVnDate, shaPrefix } from '../format'
 import { handleGlobalError, navigate, route, say } from '../store'
 import { ErrorBox, Field, Sheet, Spinner, UrgencyBadge } from './common'
-import { PageImage, useNearSet, useWidth } from './Document'
+import { Pages, useNearSet, useWidth } from './Document'
 import { Icon } from './icons'
 import { VerificationView } from './Sign'
 
@@ -373,32 +373,15 @@ export function IssueDesk({ id }: { id: string }) {
           </form>
         )}
 
-        <div class="pages" ref={pagesBox}>
-          {!shown && !docError && (
-            <p class="empty">
-              <Spinner /> {t('doc.opening')}
-            </p>
-          )}
-          {docError && (
-            <ErrorBox error={docError}>
-              <button type="button" onClick={() => void open()}>
-                {t('common.retry')}
-              </button>
-            </ErrorBox>
-          )}
-          {shown &&
-            pageWidth > 0 &&
-            shown.pages.map((size, i) => (
-              <PageImage
-                key={`${shown.id}-${i}`}
-                id={shown.id}
-                page={i + 1}
-                size={size}
-                cssWidth={pageWidth}
-                near={near.has(i + 1)}
-              />
-            ))}
-        </div>
+        <Pages
+          box={pagesBox}
+          opening={!shown && !docError}
+          error={docError}
+          onRetry={() => void open()}
+          shown={shown}
+          pageWidth={pageWidth}
+          near={(n) => near.has(n)}
+        />
       </div>
 
       <Sheet open={confirm} onClose={() => !busy && setConfirm(false)} labelledBy="issue-confirm-title" dismissable={!busy}>
