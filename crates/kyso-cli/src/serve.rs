@@ -80,28 +80,8 @@ pub struct ServeArgs {
     /// pending request's deadline its leader gets a reminder push (off: no reminders).
     #[arg(long, default_value = "2h", value_parser = parse_lead)]
     reminder_lead: ReminderLead,
-    /// Nhãn token PKCS#11 giữ khóa của TSA và con dấu các đơn vị; không có thì khóa nằm trong tệp
-    /// (chỉ để chạy thử) / the PKCS#11 token that holds the TSA's key and the units' seal keys
-    /// (`seal-<unit id>`); without it the keys are files in DATA/tsa and DATA/seals (demo only).
-    #[arg(long)]
-    hsm_token: Option<String>,
-    /// Mô-đun PKCS#11 / the PKCS#11 module.
-    #[arg(long, requires = "hsm_token", default_value = kyso_hsm::DEFAULT_MODULE)]
-    hsm_module: PathBuf,
-    /// Tệp mã PIN của token (dòng đầu); không có thì đọc KYSO_HSM_PIN /
-    /// file whose first line is the token's user PIN; else KYSO_HSM_PIN.
-    #[arg(long, requires = "hsm_token")]
-    hsm_pin_file: Option<PathBuf>,
-    /// Nhãn khóa CA thiết bị trong token; không có thì khóa CA nằm trong tệp /
-    /// the device CA key's label in the token (generated with a new CA); without it the CA key is a file.
-    #[arg(long, requires = "hsm_token")]
-    ca_key_label: Option<String>,
-    /// Nhãn khóa TSA trong token (tạo khi chưa có) / the TSA key's label in the token (generated when missing).
-    #[arg(long, requires = "hsm_token", default_value = "kyso-tsa")]
-    tsa_key_label: String,
-    /// OID chính sách của TSA / the TSA's policy OID (RFC 3161 TSAPolicyId).
-    #[arg(long, default_value_t = kyso_gateway::tsa::DEFAULT_POLICY.to_string())]
-    tsa_policy: String,
+    #[command(flatten)]
+    keys: KeyFlags,
     /// Địa chỉ công khai của cổng (ghi vào chứng thư làm điểm phân phối CRL); mặc định
     /// http(s)://ĐỊA-CHỈ-LẮNG-NGHE / the gateway's public URL, written into issued
     /// certificates as the CRL distribution point (PUBLIC_URL/api/v1/ca/crl); default
@@ -131,49 +111,81 @@ fn public_url(args: &ServeArgs) -> String {
     }
 }
 
-/// The token the flags describe, if any.
-fn token_config(args: &ServeArgs) -> Result<Option<kyso_hsm::HsmConfig>, Failure> {
-    args.hsm_token
-        .as_ref()
-        .map(|token| {
-            crate::hsm::TokenArgs {
-                module: args.hsm_module.clone(),
-                token: token.clone(),
-                pin_file: args.hsm_pin_file.clone(),
-            }
-            .config()
+/// The gateway's own keys, as flags: the PKCS#11 token and the labels of
+/// the device CA's and the TSA's keys in it, or files in DATA (demo); and
+/// the TSA's policy. `kyso serve` has them, and `kyso admin archive
+/// retimestamp` (which words their help as its own, [`crate::admin`]).
+#[derive(Debug, Args)]
+pub struct KeyFlags {
+    /// Nhãn token PKCS#11 giữ khóa của TSA và con dấu các đơn vị; không có thì khóa nằm trong tệp
+    /// (chỉ để chạy thử) / the PKCS#11 token that holds the TSA's key and the units' seal keys
+    /// (`seal-<unit id>`); without it the keys are files in DATA/tsa and DATA/seals (demo only).
+    #[arg(long)]
+    hsm_token: Option<String>,
+    /// Mô-đun PKCS#11 / the PKCS#11 module.
+    #[arg(long, requires = "hsm_token", default_value = kyso_hsm::DEFAULT_MODULE)]
+    hsm_module: PathBuf,
+    /// Tệp mã PIN của token (dòng đầu); không có thì đọc KYSO_HSM_PIN /
+    /// file whose first line is the token's user PIN; else KYSO_HSM_PIN.
+    #[arg(long, requires = "hsm_token")]
+    hsm_pin_file: Option<PathBuf>,
+    /// Nhãn khóa CA thiết bị trong token; không có thì khóa CA nằm trong tệp /
+    /// the device CA key's label in the token (generated with a new CA); without it the CA key is a file.
+    #[arg(long, requires = "hsm_token")]
+    ca_key_label: Option<String>,
+    /// Nhãn khóa TSA trong token (tạo khi chưa có) / the TSA key's label in the token (generated when missing).
+    #[arg(long, requires = "hsm_token", default_value = "kyso-tsa")]
+    tsa_key_label: String,
+    /// OID chính sách của TSA / the TSA's policy OID (RFC 3161 TSAPolicyId).
+    #[arg(long, default_value_t = kyso_gateway::tsa::DEFAULT_POLICY.to_string())]
+    tsa_policy: String,
+}
+
+impl KeyFlags {
+    /// The token the flags describe, if any.
+    pub fn token_config(&self) -> Result<Option<kyso_hsm::HsmConfig>, Failure> {
+        self.hsm_token
+            .as_ref()
+            .map(|token| {
+                crate::hsm::TokenArgs {
+                    module: self.hsm_module.clone(),
+                    token: token.clone(),
+                    pin_file: self.hsm_pin_file.clone(),
+                }
+                .config()
+            })
+            .transpose()
+    }
+
+    /// Where the device CA's key is: in the token with `--ca-key-label`, else a file.
+    pub fn ca_key(&self) -> Result<kyso_gateway::ca::CaKey, Failure> {
+        Ok(match (self.token_config()?, &self.ca_key_label) {
+            (Some(config), Some(label)) => kyso_gateway::ca::CaKey::Hsm {
+                config,
+                label: label.clone(),
+            },
+            _ => kyso_gateway::ca::CaKey::File,
         })
-        .transpose()
-}
+    }
 
-/// Where the device CA's key is: in the token with `--ca-key-label`, else a file.
-fn ca_key(args: &ServeArgs) -> Result<kyso_gateway::ca::CaKey, Failure> {
-    Ok(match (token_config(args)?, &args.ca_key_label) {
-        (Some(config), Some(label)) => kyso_gateway::ca::CaKey::Hsm {
-            config,
-            label: label.clone(),
-        },
-        _ => kyso_gateway::ca::CaKey::File,
-    })
-}
-
-/// The timestamp authority the flags describe: its key in the token, or a
-/// file key (demo), under the policy given.
-fn tsa_config(args: &ServeArgs) -> Result<kyso_gateway::tsa::TsaConfig, Failure> {
-    let policy = args.tsa_policy.parse().map_err(|e| {
-        Failure::usage(
-            format!("--tsa-policy không phải OID: {e}"),
-            format!("--tsa-policy is not an OID: {e}"),
-        )
-    })?;
-    let key = match token_config(args)? {
-        Some(config) => kyso_gateway::tsa::TsaKey::Hsm {
-            config,
-            label: args.tsa_key_label.clone(),
-        },
-        None => kyso_gateway::tsa::TsaKey::File,
-    };
-    Ok(kyso_gateway::tsa::TsaConfig { policy, key })
+    /// The timestamp authority the flags describe: its key in the token, or a
+    /// file key (demo), under the policy given.
+    pub fn tsa_config(&self) -> Result<kyso_gateway::tsa::TsaConfig, Failure> {
+        let policy = self.tsa_policy.parse().map_err(|e| {
+            Failure::usage(
+                format!("--tsa-policy không phải OID: {e}"),
+                format!("--tsa-policy is not an OID: {e}"),
+            )
+        })?;
+        let key = match self.token_config()? {
+            Some(config) => kyso_gateway::tsa::TsaKey::Hsm {
+                config,
+                label: self.tsa_key_label.clone(),
+            },
+            None => kyso_gateway::tsa::TsaKey::File,
+        };
+        Ok(kyso_gateway::tsa::TsaConfig { policy, key })
+    }
 }
 
 /// `--reminder-lead`: a lead time, or none.
@@ -434,10 +446,12 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
             app_attest(&args),
             push_config(&args)?,
             TrustKeys {
-                ca: ca_key(&args)?,
-                tsa: Some(tsa_config(&args)?),
+                ca: args.keys.ca_key()?,
+                tsa: Some(args.keys.tsa_config()?),
                 // With a token, every unit's seal key is made and kept there.
-                seal: token_config(&args)?
+                seal: args
+                    .keys
+                    .token_config()?
                     .map(kyso_gateway::seal::SealKeys::Hsm)
                     .unwrap_or_default(),
             },
