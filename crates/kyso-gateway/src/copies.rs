@@ -9,9 +9,9 @@
 //!   signing time in ISO 8601 `+07:00`; Liberation Serif 10 pt, regular,
 //!   upright, black). Profile B keeps every earlier signature (the
 //!   leader's, the seal at issuance, the document timestamp) valid.
-//! * Then the same B-LTA as issuance (`issuance::long_term`: DSS, document
-//!   timestamp), verified fail-closed (profile B, the device CA, the
-//!   current CRL: three signatures), stored by SHA-256, recorded in
+//! * Then the same end as issuance (`issuance::finish_and_store`): B-LTA
+//!   (DSS, document timestamp), verified fail-closed (profile B, the device
+//!   CA, the current CRL: three signatures), stored by SHA-256, recorded in
 //!   `copies` with a history and audit entry on the request (`copied`).
 //! * A copy's number is the unit's: a second copy with the same number is
 //!   409. Sao lục is made from the issued document too: the gateway holds
@@ -23,7 +23,7 @@ use sqlx::Row;
 
 use crate::auth::CallerUser;
 use crate::error::{AppError, AppResult};
-use crate::issuance::{long_term, of_unit, seal_sign, verified};
+use crate::issuance::{Stored, finish_and_store, of_unit, seal_sign};
 use crate::requests;
 use crate::state::AppState;
 
@@ -112,25 +112,20 @@ pub async fn make(
         })
     })
     .await?;
-    let crl = crate::crl::current_list(state).await?;
-    let copy = long_term(state, sealed, &crl).await?;
-    let copy = verified(
+    let Stored {
+        sha,
+        size,
+        at,
+        mut w,
+    } = finish_and_store(
         state,
-        copy,
-        crl,
+        sealed,
+        &[],
         3,
         "the copy does not verify; nothing was stored",
     )
     .await?;
-
-    let (store, bytes) = (state.store.clone(), copy.clone());
-    let sha = tokio::task::spawn_blocking(move || store.put(&bytes))
-        .await
-        .map_err(AppError::internal)??;
-    let at = state.now();
     let copy_id = uuid::Uuid::new_v4().to_string();
-    let mut w = db.begin_write().await?;
-    requests::record_document(db, &mut w.tx, &sha, copy.len(), &at).await?;
     let inserted = sqlx::query(&db.sql(&format!(
         "INSERT INTO copies ({COLUMNS}, unit_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )))
@@ -139,7 +134,7 @@ pub async fn make(
     .bind(req.kind.as_str())
     .bind(&number)
     .bind(&sha)
-    .bind(copy.len() as i64)
+    .bind(size as i64)
     .bind(&clerk.username)
     .bind(&at)
     .bind(&r.unit.id)
@@ -173,7 +168,7 @@ pub async fn make(
         kind: req.kind,
         number_symbol: number,
         sha256: sha,
-        size: copy.len() as u64,
+        size: size as u64,
         made_by: clerk.username.clone(),
         made_at: at,
     })

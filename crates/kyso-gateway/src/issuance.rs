@@ -11,9 +11,9 @@
 //! * The seal key is the unit's (`seal`): in the PKCS#11 token, or the
 //!   demo's file. The signature is timestamped by the gateway's own TSA
 //!   (B-T), and its CMS carries the CA certificate.
-//! * Then PAdES B-LTA (`long_term`): a DSS revision with the CA and TSA
-//!   certificates and the CA's CRL, and a document timestamp by the
-//!   gateway's TSA.
+//! * Then PAdES B-LTA (`long_term`, in `finish_and_store`): a DSS revision
+//!   with the CA and TSA certificates and the CA's CRL, and a document
+//!   timestamp by the gateway's TSA.
 //! * The result goes through the one verifier (profile B, the device CA as
 //!   trust anchor, the current CRL) before anything is stored: a document
 //!   that would not verify is never issued. The state changes to `issued`
@@ -131,26 +131,16 @@ pub async fn issue(
         })
     })
     .await?;
-    let crl = crate::crl::current_list(state).await?;
-    let issued = long_term(state, sealed, &crl).await?;
     // Fail closed: the issued document must verify, both signatures.
-    let issued = verified(
+    let Stored { sha, at, mut w, .. } = finish_and_store(
         state,
-        issued,
-        crl,
+        sealed,
+        &[],
         2,
         "the sealed document does not verify; nothing was issued",
     )
     .await?;
-
-    let (store, bytes) = (state.store.clone(), issued.clone());
-    let sha = tokio::task::spawn_blocking(move || store.put(&bytes))
-        .await
-        .map_err(AppError::internal)??;
     let db = &state.db;
-    let at = state.now();
-    let mut w = db.begin_write().await?;
-    requests::record_document(db, &mut w.tx, &sha, issued.len(), &at).await?;
     let done = sqlx::query(&db.sql(
         "UPDATE requests SET status = 'issued', edxml_status = ?, number_symbol = ?, issued_sha256 = ?, \
          issued_number = ?, issued_date = ?, issued_by = ?, issued_at = ?, updated_at = ? \
@@ -251,7 +241,7 @@ pub(crate) async fn seal_sign(
 /// Fail closed: `pdf` must pass the verifier (profile B, the device CA as
 /// trust anchor, `crl`) with at least `signatures` signatures (document
 /// timestamps not counted), else nothing is stored: 422 with the report.
-pub(crate) async fn verified(
+async fn verified(
     state: &AppState,
     pdf: Vec<u8>,
     crl: x509_cert::crl::CertificateList,
@@ -287,24 +277,56 @@ pub(crate) async fn verified(
     Ok(pdf)
 }
 
-/// PAdES B-LTA for the archive (DESIGN.md §5): a DSS revision with the
-/// device CA's and the TSA's certificates and the CA's current CRL (which
-/// covers the leader's device, the seal and the TSA), then a document
-/// timestamp from the gateway's own TSA over everything. Each is its own
-/// incremental revision, which profile A and B both accept after a
-/// signature. Without a TSA (tools that open the data without serving)
-/// there is no timestamp to add: the DSS alone is.
-pub(crate) async fn long_term(
-    state: &AppState,
-    sealed: Vec<u8>,
-    crl: &x509_cert::crl::CertificateList,
-) -> AppResult<Vec<u8>> {
-    long_term_with(state, sealed, crl, &[]).await
+/// An archived document as stored by [`finish_and_store`]: its digest and
+/// size, the time, and the open write transaction in which it is already
+/// recorded; the caller adds its own rows and commits.
+pub(crate) struct Stored<'a> {
+    /// The document's SHA-256 (hex), its name in the store.
+    pub sha: String,
+    /// Its length in bytes.
+    pub size: usize,
+    /// When it was stored (RFC 3339), for the caller's rows too.
+    pub at: String,
+    /// The write transaction with the document's row.
+    pub w: crate::db::WriteTx<'a>,
 }
 
-/// [`long_term`] with `extra` certificates in the DSS too (the TSA
-/// certificate of an earlier document timestamp, when re-timestamping).
-pub(crate) async fn long_term_with(
+/// How issuance, copies and re-timestamping end: the current CRL, B-LTA
+/// ([`long_term`], `extra` certificates in the DSS too), the verifier fail
+/// closed ([`verified`]: at least `signatures`, else 422 with `refusal`),
+/// the file stored (off the async workers) and recorded in a new write
+/// transaction.
+pub(crate) async fn finish_and_store<'a>(
+    state: &'a AppState,
+    pdf: Vec<u8>,
+    extra: &[x509_cert::Certificate],
+    signatures: usize,
+    refusal: &str,
+) -> AppResult<Stored<'a>> {
+    let crl = crate::crl::current_list(state).await?;
+    let pdf = long_term(state, pdf, &crl, extra).await?;
+    let pdf = verified(state, pdf, crl, signatures, refusal).await?;
+    let size = pdf.len();
+    let store = state.store.clone();
+    let sha = tokio::task::spawn_blocking(move || store.put(&pdf))
+        .await
+        .map_err(AppError::internal)??;
+    let db = &state.db;
+    let at = state.now();
+    let mut w = db.begin_write().await?;
+    requests::record_document(db, &mut w.tx, &sha, size, &at).await?;
+    Ok(Stored { sha, size, at, w })
+}
+
+/// PAdES B-LTA for the archive (DESIGN.md §5): a DSS revision with the
+/// device CA's and the TSA's certificates, `extra` certificates (the TSA
+/// certificate of an earlier document timestamp, when re-timestamping) and
+/// the CA's current CRL (which covers the leader's device, the seal and
+/// the TSA), then a document timestamp from the gateway's own TSA over
+/// everything. Each is its own incremental revision, which profile A and B
+/// both accept after a signature. Without a TSA (tools that open the data
+/// without serving) there is no timestamp to add: the DSS alone is.
+async fn long_term(
     state: &AppState,
     sealed: Vec<u8>,
     crl: &x509_cert::crl::CertificateList,

@@ -14,7 +14,7 @@
 //!   waiting for a newer TSA certificate. So a second run changes nothing.
 //! * How: a DSS revision with the CA's and both TSA certificates and the
 //!   current CRL, then a document timestamp from the gateway's TSA
-//!   (`issuance::long_term_with`), verified fail-closed (profile B, the CA,
+//!   (`issuance::finish_and_store`), verified fail-closed (profile B, the CA,
 //!   the current CRL), stored by SHA-256 as a new version; the row moves to
 //!   it in one transaction (only if it still names the old version) with a
 //!   history and audit entry (`retimestamped`) on the request. The old
@@ -217,25 +217,20 @@ async fn extend(
     last: &kyso_pdf::verify::LastDocumentTimestamp,
     expires: OffsetDateTime,
 ) -> AppResult<Option<String>> {
-    let crl = crate::crl::current_list(state).await?;
-    let extended =
-        crate::issuance::long_term_with(state, pdf, &crl, std::slice::from_ref(&last.tsa)).await?;
-    let extended = crate::issuance::verified(
+    let crate::issuance::Stored {
+        sha,
+        size,
+        at,
+        mut w,
+    } = crate::issuance::finish_and_store(
         state,
-        extended,
-        crl,
+        pdf,
+        std::slice::from_ref(&last.tsa),
         1,
         "the re-timestamped document does not verify; it was not stored",
     )
     .await?;
-    let (store, bytes) = (state.store.clone(), extended.clone());
-    let sha = tokio::task::spawn_blocking(move || store.put(&bytes))
-        .await
-        .map_err(AppError::internal)??;
     let db = &state.db;
-    let at = state.now();
-    let mut w = db.begin_write().await?;
-    crate::requests::record_document(db, &mut w.tx, &sha, extended.len(), &at).await?;
     let moved = match &doc.copy_id {
         None => {
             sqlx::query(&db.sql(
@@ -253,7 +248,7 @@ async fn extend(
                 "UPDATE copies SET sha256 = ?, size = ? WHERE id = ? AND sha256 = ?",
             ))
             .bind(&sha)
-            .bind(extended.len() as i64)
+            .bind(size as i64)
             .bind(copy)
             .bind(&doc.sha256)
             .execute(&mut *w.tx)
