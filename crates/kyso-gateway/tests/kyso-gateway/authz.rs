@@ -340,19 +340,7 @@ async fn every_route_every_caller() {
     let r = upload(&gw, &assignee, &copied, sign(&dev, &draft.body), "k1").await;
     assert_eq!(r.status, StatusCode::OK);
     let clerk = login(&gw, "clerk1").await;
-    let r = post_json(
-        &gw,
-        &format!("/api/v1/clerk/requests/{copied}/issue"),
-        Some(&clerk),
-        serde_json::json!({"number_symbol": "13/UBND-VP", "date": "2026-03-05"}),
-    )
-    .await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
+    issued_request(&gw, &clerk, &copied, "13/UBND-VP").await;
     let r = post_json(
         &gw,
         &format!("/api/v1/clerk/requests/{copied}/copies"),

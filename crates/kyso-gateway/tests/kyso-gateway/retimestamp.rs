@@ -13,7 +13,7 @@ use kyso_pdf::verify::report::Indication;
 use kyso_pdf::verify::{Profile, VerifyOptions};
 
 use crate::fake_push::ManualClock;
-use crate::issuance::{issue, signed_request};
+use crate::issuance::signed_request;
 use crate::support::*;
 
 fn verify_at(gw: &Gw, pdf: &[u8]) -> kyso_pdf::verify::report::Report {
@@ -64,19 +64,7 @@ async fn documents_near_expiry_get_a_new_timestamp(backend: Backend) {
     let gw = gateway_at(backend, clock.clone(), |_| {}).await;
     let clerk = login(&gw, "clerk1").await;
     let (id, _) = signed_request(&gw).await;
-    let r = issue(
-        &gw,
-        &clerk,
-        &id,
-        serde_json::json!({"number_symbol": "12/QĐ-UBND", "date": "2026-03-05"}),
-    )
-    .await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
+    issued_request(&gw, &clerk, &id, "12/QĐ-UBND").await;
     let r = post_json(
         &gw,
         &format!("/api/v1/clerk/requests/{id}/copies"),

@@ -279,6 +279,42 @@ pub fn pdf(text: &str) -> Vec<u8> {
     out
 }
 
+/// The clerk (`clerk`, a session token) issues request `id` with `body`
+/// (`number_symbol`, `date`).
+pub async fn issue(gw: &Gw, clerk: &str, id: &str, body: serde_json::Value) -> Resp {
+    post_json(
+        gw,
+        &format!("/api/v1/clerk/requests/{id}/issue"),
+        Some(clerk),
+        body,
+    )
+    .await
+}
+
+/// The clerk issues the signed request `id` as No. `number_symbol` of
+/// 2026-03-05, which must succeed (200); the issuance (JSON).
+pub async fn issued_request(
+    gw: &Gw,
+    clerk: &str,
+    id: &str,
+    number_symbol: &str,
+) -> serde_json::Value {
+    let r = issue(
+        gw,
+        clerk,
+        id,
+        serde_json::json!({"number_symbol": number_symbol, "date": "2026-03-05"}),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    r.json()
+}
+
 /// Submits a draft as the integrator; returns the response.
 pub async fn submit(gw: &Gw, signer: &str, pdf_bytes: &[u8], callback: Option<&str>) -> Resp {
     let boundary = "kysoBOUNDARY";
