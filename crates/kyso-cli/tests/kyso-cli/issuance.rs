@@ -29,6 +29,161 @@ fn verify_json(pdf: &Path, ca: &Path, extra: &[&str]) -> (bool, serde_json::Valu
     (o.status.success(), report)
 }
 
+/// pyHanko's python, which runs the test's pyHanko scripts.
+fn python() -> std::path::PathBuf {
+    pyhanko().with_file_name("python")
+}
+
+/// pyHanko's AdES LTA validation (ETSI EN 319 102-1 §5.6.3) of `pdf`, run in
+/// `dir`, with only the gateway's CA trusted and only the document's own
+/// revocation data: it must succeed; one line a signature.
+fn pyhanko_lta(pdf: &Path, ca: &Path, dir: &Path, what: &str) -> String {
+    let o = run(Command::new(python())
+        .current_dir(dir)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kyso-cli/pyhanko_lta.py"))
+        .arg(ca)
+        .arg(pdf));
+    let lta = String::from_utf8_lossy(&o.stdout).into_owned();
+    println!("pyHanko LTA validation {what}:\n{lta}");
+    assert!(
+        o.status.success(),
+        "{lta}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    lta
+}
+
+/// Every validator on a PDF the gateway issued or copied (`what`), its
+/// signatures and document timestamps `expected` in order as (kind, field):
+/// kyso verify with profile B passes it, every signature B-T by the
+/// gateway's TSA with its revocation status from the CRL, the last signature
+/// the unit's seal; profile A (strict) refuses it (a signature revision
+/// after the leader's); pyHanko finds every signature intact and trusted
+/// under the gateway's CA, and passes each in AdES LTA validation with a
+/// document timestamp as evidence; qpdf finds no error.
+fn judge(pdf: &Path, ca: &Path, dir: &Path, what: &str, expected: &[(&str, &str)]) {
+    let fields: Vec<&str> = expected
+        .iter()
+        .filter(|(kind, _)| *kind == "signature")
+        .map(|(_, field)| *field)
+        .collect();
+
+    // Kyso's verifier, profile B; revocation from the DSS's CRL.
+    let (passed, report) = verify_json(pdf, ca, &["--profile", "multi"]);
+    assert!(passed, "kyso verify --profile multi on {what}: {report}");
+    assert_eq!(report["indication"], "TOTAL_PASSED", "{report}");
+    let sigs = report["signatures"].as_array().expect("signatures");
+    let kinds: Vec<&str> = sigs
+        .iter()
+        .map(|s| s["kind"].as_str().expect("kind"))
+        .collect();
+    let want: Vec<&str> = expected.iter().map(|(kind, _)| *kind).collect();
+    assert_eq!(kinds, want, "{report}");
+    let names: Vec<&str> = sigs
+        .iter()
+        .map(|s| s["field"].as_str().expect("field"))
+        .collect();
+    let want: Vec<&str> = expected.iter().map(|(_, field)| *field).collect();
+    assert_eq!(names, want, "{report}");
+    for s in sigs {
+        assert_eq!(s["indication"], "TOTAL_PASSED", "{s}");
+    }
+    for s in sigs.iter().filter(|s| s["kind"] == "signature") {
+        assert_eq!(
+            s["timestamps"][0]["valid"], true,
+            "B-T, the gateway's TSA: {s}"
+        );
+        assert_eq!(s["revocation"]["status"], "good", "{s}");
+        assert_eq!(s["revocation"]["source"], "crl", "{s}");
+    }
+    let seal = sigs
+        .iter()
+        .rev()
+        .find(|s| s["kind"] == "signature")
+        .expect("a signature");
+    assert!(
+        seal["signer"]["subject"]
+            .as_str()
+            .is_some_and(|s| s.contains("OU=seal")),
+        "{what}: the last signature is the unit's seal: {report}"
+    );
+    println!(
+        "kyso verify --profile multi on {what}:\n{}",
+        String::from_utf8_lossy(
+            &run(kyso().arg("verify").arg(pdf).arg("--trust").arg(ca).args([
+                "--profile",
+                "multi",
+                "--lang",
+                "en"
+            ]))
+            .stdout
+        )
+    );
+    // Profile A (strict) refuses a signature revision after the leader's.
+    let (passed, _) = verify_json(pdf, ca, &[]);
+    assert!(!passed, "strict profile on {what}");
+
+    // pyHanko: every signature intact and trusted under the gateway's CA.
+    let ca_arg = ca.to_str().expect("utf-8");
+    let o = run(Command::new(pyhanko())
+        .current_dir(dir)
+        .args(["sign", "validate", "--trust-replace", "--trust", ca_arg])
+        .arg(pdf));
+    let verdicts = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "pyHanko: {verdicts}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let lines: Vec<&str> = verdicts.lines().filter(|l| l.contains(':')).collect();
+    assert!(
+        lines.len() >= fields.len(),
+        "pyHanko sees the {} signatures: {verdicts}",
+        fields.len()
+    );
+    for l in &lines {
+        assert!(l.contains(":INTACT:TRUSTED"), "pyHanko: {verdicts}");
+    }
+    let o = run(Command::new(pyhanko())
+        .current_dir(dir)
+        .args([
+            "sign",
+            "validate",
+            "--pretty-print",
+            "--trust-replace",
+            "--trust",
+            ca_arg,
+        ])
+        .arg(pdf));
+    println!(
+        "pyHanko on {what}:\n{verdicts}\n{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert!(o.status.success(), "pyHanko --pretty-print");
+
+    // pyHanko's AdES LTA validation. Every signature is B-T (the leader's
+    // with `kyso client sign --timestamp`, the seal's by the gateway), and
+    // passes with the document timestamp as evidence. (ETSI LTA validation
+    // needs a signature timestamp: a leader's B-B signature, made offline,
+    // is left INDETERMINATE by pyHanko, SIG_CONSTRAINTS_FAILURE.)
+    let lta = pyhanko_lta(pdf, ca, dir, &format!("of {what}"));
+    let lta_lines: Vec<&str> = lta.lines().collect();
+    assert_eq!(
+        lta_lines.len(),
+        fields.len(),
+        "{} signatures: {lta}",
+        fields.len()
+    );
+    for (l, field) in lta_lines.iter().zip(&fields) {
+        assert!(
+            l.starts_with(&format!("{field}: LTA AdESPassed.OK"))
+                && !l.contains("oldest_document_timestamp=None"),
+            "{field}: LTA, passed, the document timestamp as evidence: {lta}"
+        );
+    }
+    assert_qpdf_ok(pdf);
+}
+
 #[test]
 fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
     let hsm = SoftHsm::new();
@@ -126,116 +281,20 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
     assert_eq!(seen["request"]["status"], "issued", "{seen}");
     assert_eq!(seen["request"]["edxml_status"], "06", "{seen}");
 
-    // Kyso's verifier, profile B: the leader's signature and the seal, both
-    // valid, then the document timestamp; revocation from the DSS's CRL.
-    let (passed, report) = verify_json(&issued, &ca, &["--profile", "multi"]);
-    assert!(passed, "kyso verify --profile multi: {report}");
-    assert_eq!(report["indication"], "TOTAL_PASSED", "{report}");
-    let sigs = report["signatures"].as_array().expect("signatures");
-    let kinds: Vec<&str> = sigs
-        .iter()
-        .map(|s| s["kind"].as_str().expect("kind"))
-        .collect();
-    assert_eq!(
-        kinds,
-        ["signature", "signature", "document_timestamp"],
-        "{report}"
-    );
-    for s in &sigs[..2] {
-        assert_eq!(s["indication"], "TOTAL_PASSED", "{s}");
-        assert_eq!(
-            s["timestamps"][0]["valid"], true,
-            "B-T, the gateway's TSA: {s}"
-        );
-        assert_eq!(s["revocation"]["status"], "good", "{s}");
-        assert_eq!(s["revocation"]["source"], "crl", "{s}");
-    }
-    assert!(
-        sigs[1]["signer"]["subject"]
-            .as_str()
-            .is_some_and(|s| s.contains("OU=seal")),
-        "the second signature is the unit's seal: {report}"
-    );
-    println!(
-        "kyso verify --profile multi on the issued PDF:\n{}",
-        String::from_utf8_lossy(
-            &run(kyso()
-                .arg("verify")
-                .arg(&issued)
-                .arg("--trust")
-                .arg(&ca)
-                .args(["--profile", "multi", "--lang", "en"]))
-            .stdout
-        )
-    );
-    // Profile A (strict) refuses a signature revision after the leader's.
-    let (passed, _) = verify_json(&issued, &ca, &[]);
-    assert!(!passed, "strict profile");
-
-    // pyHanko: every signature intact and trusted under the gateway's CA.
-    let ca_arg = ca.to_str().expect("utf-8").to_string();
+    // Every validator on the issued PDF: the leader's signature and the
+    // seal, then the document timestamp.
     let dir = tempfile::tempdir().expect("tempdir");
-    let o = run(Command::new(pyhanko())
-        .current_dir(dir.path())
-        .args(["sign", "validate", "--trust-replace", "--trust", &ca_arg])
-        .arg(&issued));
-    let verdicts = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "pyHanko: {verdicts}{}",
-        String::from_utf8_lossy(&o.stderr)
+    judge(
+        &issued,
+        &ca,
+        dir.path(),
+        "the issued PDF",
+        &[
+            ("signature", "Signature1"),
+            ("signature", "Signature2"),
+            ("document_timestamp", "Signature3"),
+        ],
     );
-    let lines: Vec<&str> = verdicts.lines().filter(|l| l.contains(':')).collect();
-    assert!(lines.len() >= 2, "pyHanko sees both signatures: {verdicts}");
-    for l in &lines {
-        assert!(l.contains(":INTACT:TRUSTED"), "pyHanko: {verdicts}");
-    }
-    let o = run(Command::new(pyhanko())
-        .current_dir(dir.path())
-        .args([
-            "sign",
-            "validate",
-            "--pretty-print",
-            "--trust-replace",
-            "--trust",
-            &ca_arg,
-        ])
-        .arg(&issued));
-    println!(
-        "pyHanko on the issued PDF:\n{verdicts}\n{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    assert!(o.status.success(), "pyHanko --pretty-print");
-    // pyHanko's AdES LTA validation (ETSI EN 319 102-1 §5.6.3) with only the
-    // gateway's CA trusted and only the document's own revocation data.
-    let python = pyhanko().with_file_name("python");
-    let o = run(Command::new(&python)
-        .current_dir(dir.path())
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kyso-cli/pyhanko_lta.py"))
-        .arg(&ca)
-        .arg(&issued));
-    let lta = String::from_utf8_lossy(&o.stdout).into_owned();
-    println!("pyHanko LTA validation of the issued PDF:\n{lta}");
-    assert!(
-        o.status.success(),
-        "{lta}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let lta_lines: Vec<&str> = lta.lines().collect();
-    assert_eq!(lta_lines.len(), 2, "both signatures: {lta}");
-    // Both signatures are B-T (the leader's with `kyso client sign
-    // --timestamp`, the seal's by the gateway), and pass LTA validation with
-    // the document timestamp as evidence. (ETSI LTA validation needs a
-    // signature timestamp: a leader's B-B signature, made offline, is left
-    // INDETERMINATE by pyHanko, SIG_CONSTRAINTS_FAILURE.)
-    for (l, field) in lta_lines.iter().zip(["Signature1", "Signature2"]) {
-        assert!(
-            l.starts_with(&format!("{field}: LTA AdESPassed.OK"))
-                && !l.contains("oldest_document_timestamp=None"),
-            "{field}: LTA, passed, the document timestamp as evidence: {lta}"
-        );
-    }
-    assert_qpdf_ok(&issued);
 
     // A copy (sao y) of the issued document: the seal signs again, at the
     // top right of page 1, then B-LTA; every signature stays valid.
@@ -266,78 +325,21 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
             .starts_with(&std::fs::read(&issued).expect("issued")),
         "the copy starts with the issued PDF, unchanged"
     );
-    let (passed, report) = verify_json(&copy, &ca, &["--profile", "multi"]);
-    assert!(passed, "kyso verify --profile multi on the copy: {report}");
-    let sigs = report["signatures"].as_array().expect("signatures");
-    let kinds: Vec<&str> = sigs
-        .iter()
-        .map(|s| s["kind"].as_str().expect("kind"))
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            "signature",
-            "signature",
-            "document_timestamp",
-            "signature",
-            "document_timestamp"
+    // Every validator on the copy: the seal's second signature and a second
+    // document timestamp after the issued PDF's three.
+    judge(
+        &copy,
+        &ca,
+        dir.path(),
+        "the copy",
+        &[
+            ("signature", "Signature1"),
+            ("signature", "Signature2"),
+            ("document_timestamp", "Signature3"),
+            ("signature", "Signature4"),
+            ("document_timestamp", "Signature5"),
         ],
-        "{report}"
     );
-    for s in sigs {
-        assert_eq!(s["indication"], "TOTAL_PASSED", "{s}");
-    }
-    assert!(
-        sigs[3]["signer"]["subject"]
-            .as_str()
-            .is_some_and(|s| s.contains("OU=seal")),
-        "the copy is signed by the unit's seal: {report}"
-    );
-    println!(
-        "kyso verify --profile multi on the copy:\n{}",
-        String::from_utf8_lossy(
-            &run(kyso()
-                .arg("verify")
-                .arg(&copy)
-                .arg("--trust")
-                .arg(&ca)
-                .args(["--profile", "multi", "--lang", "en"]))
-            .stdout
-        )
-    );
-    let o = run(Command::new(pyhanko())
-        .current_dir(dir.path())
-        .args(["sign", "validate", "--trust-replace", "--trust", &ca_arg])
-        .arg(&copy));
-    let verdicts = String::from_utf8_lossy(&o.stdout).into_owned();
-    println!("pyHanko on the copy:\n{verdicts}");
-    assert!(o.status.success(), "pyHanko: {verdicts}");
-    let lines: Vec<&str> = verdicts.lines().filter(|l| l.contains(':')).collect();
-    assert!(
-        lines.len() >= 3,
-        "pyHanko sees the three signatures: {verdicts}"
-    );
-    for l in &lines {
-        assert!(l.contains(":INTACT:TRUSTED"), "pyHanko: {verdicts}");
-    }
-    let o = run(Command::new(&python)
-        .current_dir(dir.path())
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kyso-cli/pyhanko_lta.py"))
-        .arg(&ca)
-        .arg(&copy));
-    let lta = String::from_utf8_lossy(&o.stdout).into_owned();
-    println!("pyHanko LTA validation of the copy:\n{lta}");
-    assert!(
-        o.status.success(),
-        "{lta}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let lta_lines: Vec<&str> = lta.lines().collect();
-    assert_eq!(lta_lines.len(), 3, "three signatures: {lta}");
-    for l in &lta_lines {
-        assert!(l.contains(": LTA AdESPassed.OK"), "{lta}");
-    }
-    assert_qpdf_ok(&copy);
     // Page 1 as poppler draws it, for people to look at (the test keeps it
     // and the copy in the directory KYSO_COPY_RENDER when set).
     let png = dir.path().join("copy-page1");
@@ -368,7 +370,7 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
     let signed_pdf = dir.path().join("signed.pdf");
     std::fs::write(&signed_pdf, signed_only).expect("write");
     for (pdf, signatures) in [(&signed_pdf, 1), (&issued, 2), (&copy, 3)] {
-        let o = run(Command::new(&python)
+        let o = run(Command::new(python())
             .current_dir(dir.path())
             .arg(&fetch_script)
             .arg(&ca)
@@ -425,7 +427,8 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
     let o = run(Command::new("openssl")
         .args(["crl", "-inform", "DER", "-in"])
         .arg(dir.path().join("crl.der"))
-        .args(["-noout", "-verify", "-CAfile", &ca_arg]));
+        .args(["-noout", "-verify", "-CAfile"])
+        .arg(&ca));
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("verify OK")
             || String::from_utf8_lossy(&o.stdout).contains("verify OK"),
@@ -598,7 +601,7 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
     // With the gateway down, pyHanko cannot fetch the CRL and, revocation
     // being required, refuses the leader's signature: the CRL above did come
     // from the network.
-    let o = run(Command::new(&python)
+    let o = run(Command::new(python())
         .current_dir(dir.path())
         .arg(&fetch_script)
         .arg(&ca)
@@ -700,18 +703,7 @@ fn a_draft_goes_to_an_issued_b_lta_pdf_with_keys_in_softhsm() {
         for s in sigs {
             assert_eq!(s["indication"], "TOTAL_PASSED", "{s}");
         }
-        let o = run(Command::new(&python)
-            .current_dir(dir.path())
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kyso-cli/pyhanko_lta.py"))
-            .arg(&ca)
-            .arg(&pdf));
-        let lta = String::from_utf8_lossy(&o.stdout).into_owned();
-        println!("pyHanko LTA validation after re-timestamping:\n{lta}");
-        assert!(
-            o.status.success(),
-            "{lta}{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        let lta = pyhanko_lta(&pdf, &ca, dir.path(), "after re-timestamping");
         for l in lta.lines() {
             assert!(l.contains(": LTA AdESPassed.OK"), "{lta}");
         }
