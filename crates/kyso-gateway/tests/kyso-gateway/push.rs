@@ -144,7 +144,6 @@ pub(crate) const BODY_TEXT: &str = "NOI DUNG TUYET MAT";
 
 /// Submits a draft for leader1 with this urgency and deadline; its id.
 pub(crate) async fn submit_with(gw: &Gw, urgency: &str, deadline: Option<&str>) -> String {
-    let boundary = "kysoPUSH";
     let meta = serde_json::json!({
         "title": TITLE,
         "number_symbol": NUMBER,
@@ -153,21 +152,7 @@ pub(crate) async fn submit_with(gw: &Gw, urgency: &str, deadline: Option<&str>) 
         "deadline": deadline,
         "signer": "leader1",
     });
-    let mut body = Vec::new();
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n{meta}\r\n").as_bytes());
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
-    body.extend_from_slice(&pdf(BODY_TEXT));
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let r = call(
-        gw,
-        "POST",
-        "/api/v1/requests",
-        Some(&gw.integrator_key.clone()),
-        Some(&format!("multipart/form-data; boundary={boundary}")),
-        body,
-        &[],
-    )
-    .await;
+    let r = submit_draft(gw, &meta, &pdf(BODY_TEXT)).await;
     assert_eq!(
         r.status,
         StatusCode::CREATED,

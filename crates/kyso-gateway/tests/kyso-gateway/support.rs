@@ -247,7 +247,7 @@ pub async fn login(gw: &Gw, user: &str) -> String {
 /// A small valid one-page PDF.
 pub fn pdf(text: &str) -> Vec<u8> {
     let content = format!("BT /F1 18 Tf 72 720 Td ({text}) Tj ET");
-    let objs = [
+    write_pdf(&[
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
         "<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>".to_string(),
         "<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>"
@@ -257,7 +257,39 @@ pub fn pdf(text: &str) -> Vec<u8> {
             content.len()
         ),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ])
+}
+
+/// A valid PDF of `n` pages.
+pub fn multipage(n: usize, text: &str) -> Vec<u8> {
+    let mut objs = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        String::new(), // the page tree, below
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
     ];
+    let mut kids = Vec::new();
+    for p in 1..=n {
+        let content = format!("BT /F1 18 Tf 72 720 Td ({text} - trang {p}) Tj ET");
+        objs.push(format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ));
+        let contents = objs.len();
+        objs.push(format!(
+            "<< /Type /Page /Parent 2 0 R /Contents {contents} 0 R /Resources << /Font << /F1 3 0 R >> >> >>"
+        ));
+        kids.push(format!("{} 0 R", objs.len()));
+    }
+    objs[1] = format!(
+        "<< /Type /Pages /Kids [{}] /Count {n} /MediaBox [0 0 595 842] >>",
+        kids.join(" ")
+    );
+    write_pdf(&objs)
+}
+
+/// `objs` as a PDF file: object `i + 1` each (the catalog first), then a
+/// classic cross-reference table and the trailer.
+fn write_pdf(objs: &[String]) -> Vec<u8> {
     let mut out = b"%PDF-1.7\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objs.iter().enumerate() {
@@ -317,7 +349,6 @@ pub async fn issued_request(
 
 /// Submits a draft as the integrator; returns the response.
 pub async fn submit(gw: &Gw, signer: &str, pdf_bytes: &[u8], callback: Option<&str>) -> Resp {
-    let boundary = "kysoBOUNDARY";
     let meta = serde_json::json!({
         "title": "Quyết định phê duyệt kế hoạch chuyển đổi số",
         "number_symbol": "123/QĐ-UBND",
@@ -327,6 +358,13 @@ pub async fn submit(gw: &Gw, signer: &str, pdf_bytes: &[u8], callback: Option<&s
         "external_id": "QLVB-42",
         "callback_url": callback,
     });
+    submit_draft(gw, &meta, pdf_bytes).await
+}
+
+/// Submits a draft with this metadata as the integrator (multipart: the
+/// `metadata` part, JSON, and the PDF as `file`); returns the response.
+pub async fn submit_draft(gw: &Gw, meta: &serde_json::Value, pdf_bytes: &[u8]) -> Resp {
+    let boundary = "kysoBOUNDARY";
     let mut body = Vec::new();
     body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"metadata\"\r\nContent-Type: application/json\r\n\r\n{meta}\r\n").as_bytes());
     body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"draft.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
