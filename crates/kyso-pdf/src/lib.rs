@@ -16,8 +16,9 @@ pub mod timestamp;
 pub mod verify;
 pub mod write;
 
-#[cfg(test)]
-mod testpdf;
+/// The hand-built PDFs of this crate's unit tests, for other crates' tests.
+#[cfg(any(test, feature = "test-support"))]
+pub mod testpdf;
 
 pub use document::{Document, ReadOptions, XrefKind};
 pub use error::{Error, Result};

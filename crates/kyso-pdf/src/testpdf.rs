@@ -1,6 +1,8 @@
 //! Hand-built PDFs for unit tests: every cross-reference form and the
-//! `/AcroForm` and `/Annots` shapes signing must handle. Tests with files
-//! from real producers live in the CLI's integration tests.
+//! `/AcroForm` and `/Annots` shapes signing must handle; and, with the
+//! `test-support` feature (dev-dependencies only), the small documents of
+//! other crates' tests ([`pages`]). Tests with files from real producers live in
+//! the CLI's integration tests.
 
 use crate::filter::deflate;
 
@@ -188,4 +190,49 @@ pub fn with_shape(xref: Xref, shape: Shape) -> Vec<u8> {
 /// The bare two-page document.
 pub fn simple(xref: Xref) -> Vec<u8> {
     with_shape(xref, Shape::Bare)
+}
+
+/// An A4 document with one page for each content stream of `contents`
+/// (Helvetica as `/F1`; a classic cross-reference table).
+pub fn pages(contents: &[String]) -> Vec<u8> {
+    let mut objs: Vec<(u32, String)> = vec![
+        (1, "<< /Type /Catalog /Pages 2 0 R >>".into()),
+        (
+            3,
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".into(),
+        ),
+    ];
+    let mut kids = Vec::new();
+    for (i, content) in (0u32..).zip(contents) {
+        let stream = 4 + 2 * i;
+        objs.push((
+            stream,
+            format!(
+                "<< /Length {} >>\nstream\n{content}\nendstream",
+                content.len()
+            ),
+        ));
+        objs.push((
+            stream + 1,
+            format!(
+                "<< /Type /Page /Parent 2 0 R /Contents {stream} 0 R /Resources << /Font << /F1 3 0 R >> >> >>"
+            ),
+        ));
+        kids.push(format!("{} 0 R", stream + 1));
+    }
+    objs.push((
+        2,
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {} /MediaBox [0 0 595 842] >>",
+            kids.join(" "),
+            contents.len()
+        ),
+    ));
+    objs.sort_by_key(|(n, _)| *n);
+    build(&objs, 1, Xref::Table)
+}
+
+/// A content stream for [`pages`]: one line of `text` near the top, 18 pt.
+pub fn text_line(text: &str) -> String {
+    format!("BT /F1 18 Tf 72 720 Td ({text}) Tj ET")
 }
