@@ -32,6 +32,8 @@ describe('meetings', () => {
     expect(first).toContain('Hôm nay')
     await cards.first().getByRole('link').click()
     await page.getByRole('heading', { name: 'Phiên họp UBND tỉnh thường kỳ tháng 12 năm 2026' }).waitFor()
+    // The heading can paint before the agenda: wait for its first item.
+    await page.locator('.agenda-item').first().waitFor()
     expect(await page.locator('.agenda-item').count()).toBe(3)
     expectClean(app)
     await app.close()
