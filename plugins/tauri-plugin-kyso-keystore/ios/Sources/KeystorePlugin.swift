@@ -113,6 +113,16 @@ class KeystorePlugin: Plugin {
     invoke.reject(message, code: code.rawValue)
   }
 
+  /// Decodes a base64 argument, or rejects the call with invalidArgument and
+  /// returns nil (the twin of the Kotlin plugin's bytesArg).
+  private func bytesArg(_ invoke: Invoke, _ value: String, _ name: String) -> Data? {
+    guard let bytes = Data(base64Encoded: value) else {
+      fail(invoke, .invalidArgument, "\(name) is not base64")
+      return nil
+    }
+    return bytes
+  }
+
   private func tag(_ alias: String) -> Data {
     return Data("app.kyso.keystore.\(alias)".utf8)
   }
@@ -181,9 +191,8 @@ class KeystorePlugin: Plugin {
 
   @objc public func generateKey(_ invoke: Invoke) throws {
     let args = try invoke.parseArgs(GenerateKeyArgs.self)
-    guard let challenge = Data(base64Encoded: args.attestationChallenge) else {
-      return fail(invoke, .invalidArgument, "attestationChallenge is not base64")
-    }
+    guard let challenge = bytesArg(invoke, args.attestationChallenge, "attestationChallenge")
+    else { return }
     if let problem = biometryProblem() {
       return fail(invoke, problem.0, problem.1)
     }
@@ -265,9 +274,7 @@ class KeystorePlugin: Plugin {
 
   @objc public func sign(_ invoke: Invoke) throws {
     let args = try invoke.parseArgs(SignArgs.self)
-    guard let data = Data(base64Encoded: args.data) else {
-      return fail(invoke, .invalidArgument, "data is not base64")
-    }
+    guard let data = bytesArg(invoke, args.data, "data") else { return }
     // The context carries the prompt; the Secure Enclave asks for Face ID /
     // Touch ID when the key is used, and only for this one signature.
     let context = LAContext()
@@ -365,9 +372,7 @@ class KeystorePlugin: Plugin {
 
   @objc public func wrapKey(_ invoke: Invoke) throws {
     let args = try invoke.parseArgs(WrapKeyArgs.self)
-    guard let data = Data(base64Encoded: args.data) else {
-      return fail(invoke, .invalidArgument, "data is not base64")
-    }
+    guard let data = bytesArg(invoke, args.data, "data") else { return }
     switch wrappingKey(args.alias, create: true) {
     case .failure(let f):
       return fail(invoke, f.code, f.message)
@@ -385,9 +390,7 @@ class KeystorePlugin: Plugin {
 
   @objc public func unwrapKey(_ invoke: Invoke) throws {
     let args = try invoke.parseArgs(UnwrapKeyArgs.self)
-    guard let wrapped = Data(base64Encoded: args.wrapped) else {
-      return fail(invoke, .invalidArgument, "wrapped is not base64")
-    }
+    guard let wrapped = bytesArg(invoke, args.wrapped, "wrapped") else { return }
     switch wrappingKey(args.alias, create: false) {
     case .failure(let f):
       return fail(invoke, f.code, f.message)
