@@ -57,17 +57,8 @@ const USAGE: &str = "usage: sign --pdf FILE --key KEY --cert CERT [--chain CHAIN
 
 /// `Ok(None)`: no `--pdf` at all (a bare `cargo bench` / `cargo test --benches`).
 fn parse_args() -> Result<Option<Args>, String> {
-    let mut pdf = None;
-    let mut key = None;
-    let mut cert = None;
-    let mut chain = None;
-    let mut iterations = 5usize;
-    let mut mode = Mode::Both;
-    let mut out_dir = None;
-    let mut it = std::env::args_os().skip(1);
-    while let Some(arg) = it.next() {
-        let name = arg.to_string_lossy().into_owned();
-        let known = [
+    let flags = Flags::parse(
+        &[
             "--pdf",
             "--key",
             "--cert",
@@ -75,61 +66,32 @@ fn parse_args() -> Result<Option<Args>, String> {
             "--iterations",
             "--mode",
             "--out-dir",
-        ];
-        if !known.contains(&name.as_str()) {
-            // `--bench`, filters and anything else cargo may pass.
-            continue;
-        }
-        let value = it
-            .next()
-            .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))?;
-        match name.as_str() {
-            "--pdf" => pdf = Some(PathBuf::from(value)),
-            "--key" => key = Some(PathBuf::from(value)),
-            "--cert" => cert = Some(PathBuf::from(value)),
-            "--chain" => chain = Some(PathBuf::from(value)),
-            "--out-dir" => out_dir = Some(PathBuf::from(value)),
-            "--iterations" => {
-                iterations = value
-                    .to_string_lossy()
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| format!("--iterations must be a positive integer\n{USAGE}"))?;
-            }
-            _ => {
-                mode = match value.to_string_lossy().as_ref() {
-                    "both" => Mode::Both,
-                    "sign-only" => Mode::SignOnly,
-                    "sha-only" => Mode::ShaOnly,
-                    "phases" => Mode::Phases,
-                    other => return Err(format!("unknown --mode {other}\n{USAGE}")),
-                }
-            }
-        }
-    }
-    let Some(pdf) = pdf else {
+        ],
+        USAGE,
+    )?;
+    let Some(pdf) = flags.path("--pdf") else {
         return Ok(None);
     };
+    let mode = flags.mode(&[
+        ("both", Mode::Both),
+        ("sign-only", Mode::SignOnly),
+        ("sha-only", Mode::ShaOnly),
+        ("phases", Mode::Phases),
+    ])?;
     let need_key = mode != Mode::ShaOnly;
-    let key = match key {
-        Some(k) => k,
-        None if !need_key => PathBuf::new(),
-        None => return Err(format!("--key is required\n{USAGE}")),
-    };
-    let cert = match cert {
-        Some(c) => c,
-        None if !need_key => PathBuf::new(),
-        None => return Err(format!("--cert is required\n{USAGE}")),
+    let required = |name: &str| match flags.path(name) {
+        Some(p) => Ok(p),
+        None if !need_key => Ok(PathBuf::new()),
+        None => Err(flags.error(&format!("{name} is required"))),
     };
     Ok(Some(Args {
         pdf,
-        key,
-        cert,
-        chain,
-        iterations,
+        key: required("--key")?,
+        cert: required("--cert")?,
+        chain: flags.path("--chain"),
+        iterations: flags.iterations()?,
         mode,
-        out_dir,
+        out_dir: flags.path("--out-dir"),
     }))
 }
 

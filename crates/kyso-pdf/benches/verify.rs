@@ -76,19 +76,8 @@ const USAGE: &str = "usage: verify --pdf FILE [--trust ROOTS] [--key KEY --cert 
 
 /// `Ok(None)`: no `--pdf` at all (a bare `cargo bench` / `cargo test --benches`).
 fn parse_args() -> Result<Option<Args>, String> {
-    let mut pdf = None;
-    let mut trust = None;
-    let mut key = None;
-    let mut cert = None;
-    let mut chain = None;
-    let mut iterations = 5usize;
-    let mut mode = Mode::Both;
-    let mut signed = None;
-    let mut out_dir = None;
-    let mut it = std::env::args_os().skip(1);
-    while let Some(arg) = it.next() {
-        let name = arg.to_string_lossy().into_owned();
-        let known = [
+    let flags = Flags::parse(
+        &[
             "--pdf",
             "--trust",
             "--key",
@@ -98,65 +87,43 @@ fn parse_args() -> Result<Option<Args>, String> {
             "--mode",
             "--signed",
             "--out-dir",
-        ];
-        if !known.contains(&name.as_str()) {
-            // `--bench`, filters and anything else cargo may pass.
-            continue;
-        }
-        let value = it
-            .next()
-            .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))?;
-        match name.as_str() {
-            "--pdf" => pdf = Some(PathBuf::from(value)),
-            "--trust" => trust = Some(PathBuf::from(value)),
-            "--key" => key = Some(PathBuf::from(value)),
-            "--cert" => cert = Some(PathBuf::from(value)),
-            "--chain" => chain = Some(PathBuf::from(value)),
-            "--signed" => signed = Some(PathBuf::from(value)),
-            "--out-dir" => out_dir = Some(PathBuf::from(value)),
-            "--iterations" => {
-                iterations = value
-                    .to_string_lossy()
-                    .parse()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| format!("--iterations must be a positive integer\n{USAGE}"))?;
-            }
-            _ => {
-                mode = match value.to_string_lossy().as_ref() {
-                    "both" => Mode::Both,
-                    "verify-only" => Mode::VerifyOnly,
-                    "sha-only" => Mode::ShaOnly,
-                    "sign" => Mode::Sign,
-                    other => return Err(format!("unknown --mode {other}\n{USAGE}")),
-                }
-            }
-        }
-    }
-    let Some(pdf) = pdf else {
+        ],
+        USAGE,
+    )?;
+    let Some(pdf) = flags.path("--pdf") else {
         return Ok(None);
     };
+    let mode = flags.mode(&[
+        ("both", Mode::Both),
+        ("verify-only", Mode::VerifyOnly),
+        ("sha-only", Mode::ShaOnly),
+        ("sign", Mode::Sign),
+    ])?;
+    let (key, cert, signed, trust) = (
+        flags.path("--key"),
+        flags.path("--cert"),
+        flags.path("--signed"),
+        flags.path("--trust"),
+    );
     if key.is_some() != cert.is_some() {
-        return Err(format!("--key and --cert go together\n{USAGE}"));
+        return Err(flags.error("--key and --cert go together"));
     }
     if mode == Mode::Sign && (key.is_none() || signed.is_none()) {
-        return Err(format!(
-            "--mode sign needs --key, --cert and --signed\n{USAGE}"
-        ));
+        return Err(flags.error("--mode sign needs --key, --cert and --signed"));
     }
     if matches!(mode, Mode::Both | Mode::VerifyOnly) && trust.is_none() {
-        return Err(format!("--trust is required\n{USAGE}"));
+        return Err(flags.error("--trust is required"));
     }
     Ok(Some(Args {
         pdf,
         trust,
         key,
         cert,
-        chain,
-        iterations,
+        chain: flags.path("--chain"),
+        iterations: flags.iterations()?,
         mode,
         signed,
-        out_dir,
+        out_dir: flags.path("--out-dir"),
     }))
 }
 

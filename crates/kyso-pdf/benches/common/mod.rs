@@ -1,16 +1,81 @@
-//! What the benchmarks share: loading the signer, the SHA-256 floor every
-//! target is measured against, and how results are summarised.
+//! What the benchmarks share: their `--flag value` arguments, loading the
+//! signer, the SHA-256 floor every target is measured against, and how
+//! results are summarised.
 
 #![allow(dead_code)] // each bench uses its own subset
 
+use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use kyso_pdf::signer::{self, SoftwareKey};
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
+
+/// A bench program's `--name value` arguments among the names it knows;
+/// anything else (the `--bench` that `cargo bench` adds, filters) is skipped.
+/// Errors end with the program's usage line.
+pub struct Flags {
+    values: HashMap<String, OsString>,
+    usage: &'static str,
+}
+
+impl Flags {
+    /// Reads the process's arguments.
+    pub fn parse(known: &[&str], usage: &'static str) -> Result<Flags, String> {
+        let mut values = HashMap::new();
+        let mut it = std::env::args_os().skip(1);
+        while let Some(arg) = it.next() {
+            let name = arg.to_string_lossy().into_owned();
+            if !known.contains(&name.as_str()) {
+                continue;
+            }
+            let value = it
+                .next()
+                .ok_or_else(|| format!("{name} needs a value\n{usage}"))?;
+            values.insert(name, value);
+        }
+        Ok(Flags { values, usage })
+    }
+
+    /// `message` and the usage line.
+    pub fn error(&self, message: &str) -> String {
+        format!("{message}\n{}", self.usage)
+    }
+
+    pub fn path(&self, name: &str) -> Option<PathBuf> {
+        self.values.get(name).map(PathBuf::from)
+    }
+
+    /// `--iterations`: a positive integer, 5 when absent.
+    pub fn iterations(&self) -> Result<usize, String> {
+        match self.values.get("--iterations") {
+            None => Ok(5),
+            Some(v) => v
+                .to_string_lossy()
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| self.error("--iterations must be a positive integer")),
+        }
+    }
+
+    /// `--mode`: one of `modes` by name, the first when absent.
+    pub fn mode<M: Copy>(&self, modes: &[(&str, M)]) -> Result<M, String> {
+        let Some(v) = self.values.get("--mode") else {
+            return Ok(modes[0].1);
+        };
+        let v = v.to_string_lossy();
+        modes
+            .iter()
+            .find(|(name, _)| *name == v)
+            .map(|(_, m)| *m)
+            .ok_or_else(|| self.error(&format!("unknown --mode {v}")))
+    }
+}
 
 /// Read size of the SHA-256 floor.
 pub const CHUNK: usize = 256 * 1024;
