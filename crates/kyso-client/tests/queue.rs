@@ -5,91 +5,13 @@
 //! recorded exactly once, even when the same upload is sent again; a final
 //! refusal is kept, not retried, until discarded.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 use kyso_api::RequestStatus;
 use kyso_client::queue::{Queue, QueueState};
 use kyso_client::{Client, Delivery, DeviceKey, Secret, SignSettings};
 
-/// A gateway running on its own thread and runtime; stopping it drops the
-/// runtime, so none of its tasks outlives it.
-struct Gateway {
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-impl Gateway {
-    fn start(data: &Path, port: u16) -> Gateway {
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let data: PathBuf = data.to_path_buf();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let state = kyso_gateway::AppState::open(
-                    kyso_gateway::Config::new(data.clone()),
-                    None,
-                    kyso_gateway::system_clock(),
-                )
-                .await
-                .expect("the gateway opens");
-                kyso_gateway::demo::seed(&state, "kyso-demo")
-                    .await
-                    .expect("demo province");
-                let opts = kyso_gateway::ServeOptions {
-                    data_dir: data,
-                    listen: ([127, 0, 0, 1], port).into(),
-                    database_url: None,
-                    tls: None,
-                };
-                tokio::select! {
-                    r = kyso_gateway::serve(opts, state) => r.expect("serves"),
-                    _ = stopped => {}
-                }
-            });
-        });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the gateway does not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Gateway {
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
-    fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            t.join().expect("the gateway thread ends");
-        }
-    }
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
+use kyso_gateway::testing::{LoopbackGateway as Gateway, PASSWORD, free_port};
 
 /// How many times the gateway recorded a signature of `id` (read from its
 /// database while it is stopped).
@@ -118,7 +40,7 @@ async fn offline_signatures_are_uploaded_once_and_never_lost() {
 
     let anon = Client::new(&url, None).expect("client");
     let session = anon
-        .login("leader1", &Secret::new("kyso-demo".to_string()))
+        .login("leader1", &Secret::new(PASSWORD.to_string()))
         .await
         .expect("login");
     let client = anon.with_token(session.token);

@@ -24,6 +24,8 @@ pub mod routes;
 pub mod seal;
 pub mod state;
 pub mod store;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod tsa;
 
 use std::collections::HashSet;

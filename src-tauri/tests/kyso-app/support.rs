@@ -2,7 +2,6 @@
 //! and runtime, on loopback) and the app on Tauri's mock runtime, driven
 //! through the IPC exactly as the web view drives it.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,93 +12,9 @@ use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
 use tauri::{App, AppHandle, Listener, Manager, WebviewWindow, WebviewWindowBuilder};
 
-/// The demo leaders' password (`kyso serve --demo`).
-pub const PASSWORD: &str = "kyso-demo";
-
-/// A gateway on its own thread and runtime; stopping it drops the runtime.
-pub struct Gateway {
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-impl Gateway {
-    pub fn start(data: &Path, port: u16) -> Gateway {
-        Self::start_with(data, port, None)
-    }
-
-    /// With `tls`: certificate and key PEM files (HTTPS on loopback).
-    pub fn start_with(data: &Path, port: u16, tls: Option<(PathBuf, PathBuf)>) -> Gateway {
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let data: PathBuf = data.to_path_buf();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let state = kyso_gateway::AppState::open(
-                    kyso_gateway::Config::new(data.clone()),
-                    None,
-                    kyso_gateway::system_clock(),
-                )
-                .await
-                .expect("the gateway opens");
-                kyso_gateway::demo::seed(&state, PASSWORD)
-                    .await
-                    .expect("demo province");
-                kyso_gateway::demo::seed_meeting(&state)
-                    .await
-                    .expect("demo meeting");
-                let opts = kyso_gateway::ServeOptions {
-                    data_dir: data,
-                    listen: ([127, 0, 0, 1], port).into(),
-                    database_url: None,
-                    tls,
-                };
-                tokio::select! {
-                    r = kyso_gateway::serve(opts, state) => r.expect("serves"),
-                    _ = stopped => {}
-                }
-            });
-        });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the gateway does not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Gateway {
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
-    pub fn stop(mut self) {
-        self.shutdown();
-    }
-
-    fn shutdown(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            t.join().expect("the gateway thread ends");
-        }
-    }
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
+// A real gateway with the demo province on loopback, and its leaders'
+// password (kyso-gateway's test support).
+pub use kyso_gateway::testing::{LoopbackGateway as Gateway, PASSWORD, free_port};
 
 /// How many signatures of `id` the gateway recorded (read from its
 /// database while it is stopped).
