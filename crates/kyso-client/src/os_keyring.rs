@@ -79,17 +79,29 @@ mod imp {
     }
 }
 
+/// Runs a keyring call. `secret-service` (under `keyring` on Linux) panics
+/// when the keyring asks to be unlocked and its prompt ends with no answer
+/// (a locked keyring and no prompter, e.g. a headless session): that is an
+/// error of the call here, never the end of the app.
+fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(Error::Keyring(
+            "the keyring is locked and no prompt could unlock it".into(),
+        ))
+    })
+}
+
 /// Stores `secret` under `account` (replacing what was there).
 pub fn set(account: &str, secret: &[u8]) -> Result<()> {
-    imp::set(account, secret)
+    guarded(|| imp::set(account, secret))
 }
 
 /// The secret under `account`; `None` when there is no such entry.
 pub fn get(account: &str) -> Result<Option<Vec<u8>>> {
-    imp::get(account)
+    guarded(|| imp::get(account))
 }
 
 /// Removes `account` (no error when it is absent).
 pub fn delete(account: &str) -> Result<()> {
-    imp::delete(account)
+    guarded(|| imp::delete(account))
 }
