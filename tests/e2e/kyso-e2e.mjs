@@ -35,7 +35,8 @@
 //            and each is opened again (from the encrypted cache, in a fresh
 //            process): the time from the route to page 1 painted (the web
 //            view's User Timing, ui/src/timing.ts) with the Rust side's
-//            spans (KYSO_TRACE), written to $E2E_DIR/bench.json.
+//            spans (KYSO_TRACE), written to $E2E_DIR/bench.json. Each
+//            open follows a pause (E2E_BENCH_PAUSE_MS, default 1500).
 //
 // The full test's gateway is on HTTPS with a self-signed certificate: the
 // app knows it only by its pin (E2E_TLS_PIN), and refuses it first with a
@@ -393,21 +394,36 @@ function traceSpans(from = 0) {
       fields: e.span,
       parents: (e.spans ?? []).map((p) => p.name),
       root: e.spans?.[0] ?? e.span,
-      ms: traceMs(e.fields['time.busy']) + traceMs(e.fields['time.idle'])
+      ms: traceMs(e.fields['time.busy']) + traceMs(e.fields['time.idle']),
+      // When it closed (the line's timestamp), as epoch milliseconds.
+      end: Date.parse(e.timestamp)
     }))
 }
 
 /** The Rust side of opening `id`: open_document and its parts, then the
- * first render of its page 1 and its parts. */
-function rustSide(spans, id) {
+ * first render of its page 1 and its parts; and, against the web view's
+ * steps (`web`, ms from the route at epoch ms `at`), how long each call
+ * took to reach Rust (`*_in`) and its answer to come back (`*_out`). */
+function rustSide(spans, id, at, web) {
   const of = (root, name) => spans.find((x) => x.root.name === root && x.root.id === id && x.name === name)
   // Page 1 in the document (the widest render; the page strip's thumbnail
   // of page 1 is narrower).
   const renders = spans.filter((x) => x.root.name === 'render_page' && x.root.id === id && x.root.page === 1)
   const width = Math.max(0, ...renders.map((x) => x.root.width))
   const render = (name) => renders.find((x) => x.root.width === width && x.name === name)
+  const od = of('open_document', 'open_document')
+  const rp = render('render_page')
+  // Epoch ms to ms from the route; null when a side is missing.
+  const rel = (t) => (typeof t === 'number' && Number.isFinite(t) && typeof at === 'number' ? t - at : null)
+  const gap = (a, b) => (typeof a === 'number' && typeof b === 'number' ? b - a : null)
+  const odStart = rel(od && od.end - od.ms)
+  const rpStart = rel(rp && rp.end - rp.ms)
   return {
-    open_document: of('open_document', 'open_document')?.ms,
+    open_document_in: gap(web?.opening, odStart),
+    open_document_out: gap(rel(od?.end), web?.described),
+    render_page_in: gap(web?.asked, rpStart),
+    render_page_out: gap(rel(rp?.end), web?.received),
+    open_document: od?.ms,
     fetch: of('open_document', 'document')?.ms,
     cached: of('open_document', 'document')?.fields.cached,
     pdfium_open: of('open_document', 'open')?.ms,
@@ -434,17 +450,25 @@ async function bench(s, gw, base) {
     { timeout: 60000 }
   )
   const results = []
+  // A leader's pause (reading the list, or the previous document): the
+  // app's work of the moment before (the inbox's refresh, the previous
+  // document's thumbnails and next pages) is over before the next tap, and
+  // no WebDriver command reaches the web view while page 1 is on its way
+  // (each would take the web view's main thread from what is measured).
+  const pause = () => new Promise((r) => setTimeout(r, Number(process.env.E2E_BENCH_PAUSE_MS ?? 1500)))
   const round = async (s, kind) => {
     await s.click('[data-testid=inbox-refresh]')
+    // The refresh button is disabled while the inbox loads.
+    await until('the inbox refreshed', async () => (await s.find('[data-testid=inbox-refresh]')).enabled())
     for (const d of docs) await expect(s, card(d.id), `the card of ${d.id}`)
     const lines = existsSync(env('KYSO_TRACE')) ? readFileSync(env('KYSO_TRACE'), 'utf8').split('\n').length - 1 : 0
     for (const d of docs) {
       await s.execute('performance.clearMeasures()')
+      await pause()
       log(`open ${d.id} (${d.title})`)
       await s.click(card(d.id), { timeout: 30000 })
+      await pause()
       // kyso:page1:<id> and kyso:page1:<id>:<step> (ui/src/timing.ts).
-      // Polled slowly: each WebDriver command takes the web view's main
-      // thread from what is measured.
       const web = await until(
         `the page-1 measure of ${d.id}`,
         () =>
@@ -452,20 +476,23 @@ async function bench(s, gw, base) {
             `const p = 'kyso:page1:' + arguments[0]
              const m = performance.getEntriesByType('measure').filter((m) => m.name.startsWith(p))
              if (!m.some((m) => m.name === p)) return null
-             return Object.fromEntries(m.map((m) => [m.name.slice(p.length + 1) || 'total', m.duration]))`,
+             const all = Object.fromEntries(m.map((m) => [m.name.slice(p.length + 1) || 'total', m.duration]))
+             // The route's time (every measure starts there), as epoch ms.
+             all.at = performance.timeOrigin + m[0].startTime
+             return all`,
             [d.id]
           ),
         { every: 1000, timeout: 30000 }
       )
       await shown(s, d.id, d.title)
-      const { total, ...steps } = web
-      results.push({ kind, id: d.id, page1_ms: total, web: steps })
+      const { total, at, ...steps } = web
+      results.push({ kind, id: d.id, page1_ms: total, at, web: steps })
       log(`${kind}: ${d.id} page 1 on screen in ${total.toFixed(1)} ms (${JSON.stringify(steps)})`)
     }
     await shot(s, `bench-${kind}`)
     // The spans are written when they close: by now, all of this round's.
     const spans = traceSpans(lines)
-    for (const r of results.filter((r) => r.kind === kind)) Object.assign(r, rustSide(spans, r.id))
+    for (const r of results.filter((r) => r.kind === kind)) Object.assign(r, rustSide(spans, r.id, r.at, r.web))
   }
   await round(s, 'downloaded')
   log('the app restarts: the documents are now in its encrypted cache')

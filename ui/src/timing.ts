@@ -17,10 +17,11 @@ const PAGE1 = 'kyso:page1:'
 const STEP = 'kyso:step:'
 const MAX_MEASURES = 200
 
-/** The steps to page 1, in order: the document described (`open_document`
- * answered), page 1 asked for (`render_page`), its PNG received, the image
- * loaded, then decoded (and then painted: the whole). */
-export const STEPS = ['described', 'asked', 'received', 'loaded', 'decoded'] as const
+/** The steps to page 1, in order: the document asked for (`open_document`
+ * called), described (`open_document` answered), page 1 asked for
+ * (`render_page`), its PNG received, the image loaded, then decoded (and
+ * then painted: the whole). */
+export const STEPS = ['opening', 'described', 'asked', 'received', 'loaded', 'decoded'] as const
 export type Step = (typeof STEPS)[number]
 
 const running = (id: string) => performance.getEntriesByName(OPEN + id, 'mark').length > 0

@@ -23,17 +23,27 @@ const ZOOMS = [1, 1.25, 1.5, 2, 3]
 // the steps on the way to page 1 (the width, the document's loading, page
 // 1's request) run in layout effects, right after their render.
 
-export function useWidth(ref: { current: HTMLElement | null }) {
-  const [w, setW] = useState(0)
+/** The element's width, followed as it resizes. With `key` (the document
+ * shown): 0 until measured again for that key, right after the render that
+ * showed it and before its paint, so that what appears with a document
+ * (the page strip beside the pages) is already in the width page 1 is
+ * asked for, and page 1 is not rendered twice. */
+export function useWidth(ref: { current: HTMLElement | null }, key: string | null = null) {
+  const [m, setM] = useState<{ w: number; key: string | null }>({ w: 0, key })
+  const keyRef = useRef(key)
+  keyRef.current = key
   useLayoutEffect(() => {
     const el = ref.current
     if (!el) return
-    const ro = new ResizeObserver(() => setW(el.clientWidth))
+    const ro = new ResizeObserver(() => setM({ w: el.clientWidth, key: keyRef.current }))
     ro.observe(el)
-    setW(el.clientWidth)
     return () => ro.disconnect()
   }, [ref.current])
-  return w
+  useLayoutEffect(() => {
+    const el = ref.current
+    if (el) setM({ w: el.clientWidth, key })
+  }, [ref.current, key])
+  return m.key === key ? m.w : 0
 }
 
 /** The pages (their `data-key` numbers) that have come near the root's
@@ -311,9 +321,9 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
   const scroller = useRef<HTMLDivElement>(null)
   const pagesBox = useRef<HTMLDivElement>(null)
   const [root, setRoot] = useState<Element | null>(null)
-  const boxWidth = useWidth(pagesBox)
   // This request's document (not the previous one's while this one opens).
   const shown = doc && doc.id === id ? doc : null
+  const boxWidth = useWidth(pagesBox, shown?.id ?? null)
   // Pages within a screen's height of the visible ones get their images.
   const nearPages = useNearSet(pagesBox, root, '.page', '100% 0px', `${shown?.id}:${zoomIdx}:${boxWidth > 16}`,
     zoomIdx === 0 ? [1] : []
@@ -345,6 +355,7 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
       }
     }
     try {
+      step(id, 'opening')
       const info = await ipc.openDocument(id)
       step(id, 'described')
       setDoc(info)

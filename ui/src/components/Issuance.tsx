@@ -207,8 +207,8 @@ export function IssueDesk({ id }: { id: string }) {
   const pagesBox = useRef<HTMLDivElement>(null)
   const scroller = useRef<HTMLDivElement>(null)
   const [root, setRoot] = useState<Element | null>(null)
-  const boxWidth = useWidth(pagesBox)
   const shown = doc && (doc.id === id || doc.id === `${id}/issued`) ? doc : null
+  const boxWidth = useWidth(pagesBox, shown?.id ?? null)
   const near = useNearSet(pagesBox, root, '.page', '100% 0px', `${shown?.id}:${boxWidth > 16}`, [1])
   useLayoutEffect(() => {
     if (scroller.current !== root) setRoot(scroller.current)
