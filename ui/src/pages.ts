@@ -72,29 +72,11 @@ export function pageUrl(id: string, page: number, width: number, priority: Prior
 
 // A 1×1 transparent PNG.
 const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII='
-let warmed = false
 
-/** Once per process, when the app is up: the web view's way to a page image
- * on screen (a blob: URL, PNG decoding, painting an image) taken once with
- * a 1×1 image, so that the leader's first document of the session does not
- * pay for its first use. */
-export function warmUp(): void {
-  if (warmed || typeof document === 'undefined') return
-  warmed = true
+/** A blob: URL of a 1×1 transparent PNG (the caller revokes it): the
+ * document screen's warm-up (`warmUpDocument`) takes the page-image path
+ * with it. */
+export function tinyPngUrl(): string {
   const bytes = Uint8Array.from(atob(TINY_PNG), (c) => c.charCodeAt(0))
-  const url = URL.createObjectURL(new Blob([bytes], { type: 'image/png' }))
-  const img = new Image(1, 1)
-  img.alt = ''
-  img.setAttribute('aria-hidden', 'true')
-  img.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0.01;pointer-events:none'
-  const done = () =>
-    requestAnimationFrame(() =>
-      requestAnimationFrame(() => {
-        img.remove()
-        URL.revokeObjectURL(url)
-      })
-    )
-  img.src = url
-  document.body.appendChild(img)
-  img.decode().then(done, done)
+  return URL.createObjectURL(new Blob([bytes], { type: 'image/png' }))
 }

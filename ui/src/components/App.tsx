@@ -26,10 +26,9 @@ import {
   setupStep,
   toast
 } from '../store'
-import { warmUp } from '../pages'
 import { Batch } from './Batch'
 import { Spinner } from './common'
-import { DocumentView } from './Document'
+import { DocumentView, warmUpDocument } from './Document'
 import { FirstRun } from './FirstRun'
 import { History } from './History'
 import { Icon, type IconName } from './icons'
@@ -238,9 +237,9 @@ export function App() {
   void lang.value
   const ready = !!app.value && !setupStep.value
   const clerk = isClerk.value
-  // The web view's image path, once, before the first document is opened.
+  // The document screen's path, once, before the first document is opened.
   useEffect(() => {
-    if (ready) setTimeout(warmUp, 0)
+    if (ready) setTimeout(warmUpDocument, 0)
   }, [ready])
   // The inbox count shows in the navigation whatever screen is open.
   useEffect(() => {

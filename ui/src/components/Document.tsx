@@ -2,6 +2,7 @@
 // strip, and the sign / decline actions.
 
 import type { Ref } from 'preact'
+import { render } from 'preact'
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks'
 import * as ipc from '../ipc'
 import type { DocumentInfo, KysoError, PageSize, SigningRequest } from '../ipc'
@@ -9,7 +10,7 @@ import { toKysoError } from '../ipc'
 import { lang, t } from '../i18n'
 import { deadlineState, formatBytes, formatDateTime, formatLongDate } from '../format'
 import { changed, findRequest, handleGlobalError, navigate, queue, signWhenShown, upsert } from '../store'
-import { pageUrl } from '../pages'
+import { pageUrl, tinyPngUrl } from '../pages'
 import { pageLoaded, step } from '../timing'
 import { ErrorBox, Spinner, StatusBadge, UrgencyBadge } from './common'
 import { Icon } from './icons'
@@ -589,5 +590,59 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
         }}
       />
     </section>
+  )
+}
+
+const WARM_UP_PAGES = 100
+const A4: PageSize = { width: 595, height: 842 }
+let warmed = false
+
+/** Once per process, when the app is up: the document screen's way to page
+ * 1 taken once, with a document of 100 blank pages and its page strip (no
+ * page is rendered: none is near), page 1 showing a 1×1 image stretched to
+ * the page. It is painted for two frames at 1% opacity, hidden from
+ * assistive technology and from the pointer, then removed. The leader's
+ * first document of the session then does not pay for the first use of
+ * Preact's and the web engine's code for these boxes, nor of the image
+ * path (a blob: URL, PNG decoding, painting a page-sized image). */
+export function warmUpDocument(): void {
+  if (warmed || typeof document === 'undefined') return
+  warmed = true
+  const host = document.createElement('div')
+  host.dataset.warmUp = ''
+  host.setAttribute('aria-hidden', 'true')
+  host.inert = true
+  host.style.cssText =
+    'position:fixed;inset:0;width:600px;opacity:0.01;pointer-events:none;overflow:hidden;contain:strict;z-index:-1'
+  document.body.appendChild(host)
+  const url = tinyPngUrl()
+  const doc: DocumentInfo = {
+    id: '\u0000warm-up',
+    page_count: WARM_UP_PAGES,
+    pages: Array.from({ length: WARM_UP_PAGES }, () => A4),
+    sha256: '',
+    size: 0,
+    cached: false,
+    attachments: []
+  }
+  const done = () => {
+    render(null, host)
+    host.remove()
+    URL.revokeObjectURL(url)
+  }
+  const box = { current: null as HTMLDivElement | null }
+  const onLoad = (e: Event) => {
+    const after = () => requestAnimationFrame(() => requestAnimationFrame(done))
+    ;(e.currentTarget as HTMLImageElement).decode().then(after, after)
+  }
+  render(
+    <section class="doc pane-inner">
+      <div class="doc-scroll">
+        <Pages box={box} opening={false} error={null} onRetry={() => {}} shown={doc} pageWidth={480} near={() => false} />
+        <img src={url} alt="" width={480} height={679} style="position:absolute;left:8px;top:12px" onLoad={onLoad} onError={done} />
+      </div>
+      <Strip doc={doc} current={1} ready={false} onPick={() => {}} />
+    </section>,
+    host
   )
 }

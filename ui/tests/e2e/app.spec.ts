@@ -18,6 +18,44 @@ afterAll(async () => {
 const box = (page: Page, sel: string) =>
   page.locator(sel).first().evaluate((e) => e.getBoundingClientRect().toJSON() as DOMRect)
 
+describe('warm-up', () => {
+  it('takes the document screen once when the app is up, unseen, and leaves nothing behind', async () => {
+    // What the warm-up showed, noted as it came (it is gone two frames after).
+    const app = await openApp(browser, {
+      viewport: TABLET,
+      init: () => {
+        const w = window as unknown as { seen: Array<Record<string, unknown>> }
+        w.seen = []
+        new MutationObserver((ms) =>
+          ms.forEach((m) =>
+            m.addedNodes.forEach((n) => {
+              if (!(n instanceof HTMLElement) || !n.matches('[data-warm-up]')) return
+              w.seen.push({
+                pages: n.querySelectorAll('.pages .page').length,
+                thumbs: n.querySelectorAll('.page-strip .thumb').length,
+                hidden: n.getAttribute('aria-hidden'),
+                inert: n.inert,
+                opacity: n.style.opacity
+              })
+            })
+          )
+        ).observe(document, { childList: true, subtree: true })
+      }
+    })
+    const { page } = app
+    await page.getByRole('heading', { name: /Văn bản chờ ký/ }).waitFor()
+    await page.waitForFunction(() => (window as unknown as { seen: unknown[] }).seen.length > 0)
+    await page.waitForFunction(() => document.querySelector('[data-warm-up]') === null)
+    const seen = await page.evaluate(() => (window as unknown as { seen: unknown[] }).seen)
+    expect(seen).toEqual([{ pages: 100, thumbs: 100, hidden: 'true', inert: true, opacity: '0.01' }])
+    // No page was rendered for it, and the app's own screen is untouched.
+    expect((await app.mock.calls('render_page')).length).toBe(0)
+    expect(await page.locator('.pages').count()).toBe(0)
+    expectClean(app)
+    await app.close()
+  })
+})
+
 describe('language', () => {
   it('switches to English and back; the Rust side is told', async () => {
     const app = await openApp(browser, { hash: '#/settings' })

@@ -28,6 +28,8 @@ export interface AppOptions {
   stageDelay?: number
   /** The app was started with kyso://request/ID. */
   open?: string
+  /** Runs in the page before the app's own scripts. */
+  init?: () => void
 }
 
 export interface App {
@@ -70,6 +72,7 @@ export async function openApp(browser: Browser, o: AppOptions = {}): Promise<App
       console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)
     })
   })
+  if (o.init) await page.addInitScript(o.init)
   const q = new URLSearchParams({
     scenario: o.scenario ?? 'ready',
     platform: o.platform ?? 'android',
