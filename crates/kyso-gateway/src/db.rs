@@ -39,7 +39,7 @@ fn number_placeholders(sql: &str) -> String {
 }
 
 /// Runs of the migrator before its error is final (SQLite).
-const MIGRATION_ATTEMPTS: u64 = 4;
+const MIGRATION_ATTEMPTS: u64 = 6;
 
 /// A write transaction (and, on SQLite, the writer lock it holds).
 pub struct WriteTx<'a> {
@@ -72,9 +72,6 @@ impl Db {
                 .connect(url)
                 .await?
         };
-        if !postgres {
-            pool.execute("PRAGMA journal_mode = WAL").await?;
-        }
         let db = Self {
             pool,
             postgres,
@@ -84,23 +81,33 @@ impl Db {
         Ok(db)
     }
 
-    /// Brings the schema up to date. Each migration is one transaction, so
-    /// when two processes migrate a new SQLite database at once (`kyso
-    /// admin` while `kyso serve` starts), the one that loses the race has
-    /// changed nothing; run again, it finds the migrations applied.
+    /// Switches SQLite to WAL and brings the schema up to date. Each
+    /// migration is one transaction, so when two processes set up a new
+    /// SQLite database at once (`kyso admin` while `kyso serve` starts),
+    /// the one that loses the race has changed nothing; run again, it finds
+    /// WAL on and the migrations applied. The switch to WAL is retried the
+    /// same way: it needs the database to itself, and SQLite answers "database
+    /// is locked" at once, without waiting out the busy timeout, when two
+    /// connections would otherwise deadlock over it (seen in CI).
     /// PostgreSQL's migrator takes an advisory lock instead.
     async fn migrate(&self) -> Result<(), sqlx::Error> {
         let migrator = sqlx::migrate!("./migrations");
         let mut attempt = 1;
         loop {
-            match migrator.run(&self.pool).await {
+            let run = async {
+                if !self.postgres {
+                    self.pool.execute("PRAGMA journal_mode = WAL").await?;
+                }
+                migrator.run(&self.pool).await.map_err(sqlx::Error::from)
+            };
+            match run.await {
                 Ok(()) => return Ok(()),
                 Err(e) if !self.postgres && attempt < MIGRATION_ATTEMPTS => {
                     tracing::debug!(error = %e, attempt, "migration raced; again");
                     attempt += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             }
         }
     }
