@@ -324,6 +324,12 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
   const [root, setRoot] = useState<Element | null>(null)
   // This request's document (not the previous one's while this one opens).
   const shown = doc && doc.id === id ? doc : null
+  // The document's boxes are in the page (not yet laid out): a step on the
+  // way to page 1 (ui/src/timing.ts). Before useWidth, whose layout effect
+  // lays them out.
+  useLayoutEffect(() => {
+    if (shown) step(id, 'built')
+  }, [shown?.id])
   const boxWidth = useWidth(pagesBox, shown?.id ?? null)
   // Pages within a screen's height of the visible ones get their images.
   const nearPages = useNearSet(pagesBox, root, '.page', '100% 0px', `${shown?.id}:${zoomIdx}:${boxWidth > 16}`,

@@ -3,6 +3,7 @@
 
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { STEPS } from '../../src/timing'
 import { expectClean, launch, openApp } from './harness'
 
 let browser: Browser
@@ -31,6 +32,22 @@ describe('document', () => {
       expectClean(app)
       await app.close()
     }
+  })
+
+  it('measures each step on the way to page 1, in order (what scripts/bench-app reads)', async () => {
+    const app = await openApp(browser, { viewport: { width: 1024, height: 768 }, hash: '#/inbox/req-digital' })
+    const handle = await app.page.waitForFunction(() => {
+      const p = 'kyso:page1:req-digital'
+      const all = performance.getEntriesByType('measure').filter((m) => m.name.startsWith(p))
+      if (!all.some((m) => m.name === p)) return null
+      return Object.fromEntries(all.map((m) => [m.name.slice(p.length + 1) || 'total', m.duration]))
+    })
+    const m = (await handle.jsonValue()) as Record<string, number>
+    expect(Object.keys(m).sort()).toEqual([...STEPS, 'total'].sort())
+    const times = [...STEPS.map((s) => m[s]!), m.total!]
+    expect(times, 'each step at or after the one before').toEqual([...times].sort((a, b) => a - b))
+    expectClean(app)
+    await app.close()
   })
 
   it('renders pages lazily, zooms and jumps with the page strip', async () => {
