@@ -20,17 +20,17 @@ const median = (xs) => {
 
 console.log('page 1 of a 100-page document, ms')
 console.log(
-  '  web view, from the route (ui/src/timing.ts): open_document called, answered; the boxes built; page 1 asked, PNG received, loaded, decoded, on screen'
+  '  web view, from the route (ui/src/timing.ts): open_document called, answered; the document's render begun; page 1 asked, PNG received, loaded, decoded, on screen'
 )
 console.log('  Rust spans (KYSO_TRACE): open_document (fetch or cache read, pdfium parse), render_page (render, PNG)')
 console.log('  in / out: from the call in the web view to the span\'s start in Rust, from its end to the answer in the web view')
 console.log(
-  'kind        request  |  called answered   built   asked received  loaded decoded  screen |      in open_doc     out   fetch  pdfium |      in  render     out   pdfium     png  width'
+  'kind        request  |  called answered  render   asked received  loaded decoded  screen |      in open_doc     out   fetch  pdfium |      in  render     out   pdfium     png  width'
 )
 for (const r of results) {
   const w = r.web ?? {}
   console.log(
-    `${r.kind.padEnd(11)} ${r.id.slice(0, 8)} | ${f(w.opening)} ${f(w.described)} ${f(w.built)} ${f(w.asked)} ${f(w.received)} ${f(w.loaded)} ${f(w.decoded)} ${f(r.page1_ms)} | ` +
+    `${r.kind.padEnd(11)} ${r.id.slice(0, 8)} | ${f(w.opening)} ${f(w.described)} ${f(w.rendering)} ${f(w.asked)} ${f(w.received)} ${f(w.loaded)} ${f(w.decoded)} ${f(r.page1_ms)} | ` +
       `${f(r.open_document_in)} ${f(r.open_document)} ${f(r.open_document_out)} ${f(r.fetch)} ${f(r.pdfium_open)} | ` +
       `${f(r.render_page_in)} ${f(r.render_page)} ${f(r.render_page_out)}  ${f(r.render)} ${f(r.png)}  ${String(r.width ?? '—').padStart(5)}`
   )

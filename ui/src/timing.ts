@@ -18,10 +18,10 @@ const STEP = 'kyso:step:'
 const MAX_MEASURES = 200
 
 /** The steps to page 1, in order: the document asked for (`open_document`
- * called), described (`open_document` answered), its boxes built (in the
- * page, not yet laid out), page 1 asked for (`render_page`), its PNG
- * received, the image loaded, then decoded (and then painted: the whole). */
-export const STEPS = ['opening', 'described', 'built', 'asked', 'received', 'loaded', 'decoded'] as const
+ * called), described (`open_document` answered), the render that shows it
+ * begun, page 1 asked for (`render_page`), its PNG received, the image
+ * loaded, then decoded (and then painted: the whole). */
+export const STEPS = ['opening', 'described', 'rendering', 'asked', 'received', 'loaded', 'decoded'] as const
 export type Step = (typeof STEPS)[number]
 
 const running = (id: string) => performance.getEntriesByName(OPEN + id, 'mark').length > 0

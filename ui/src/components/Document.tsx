@@ -324,13 +324,14 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
   const [root, setRoot] = useState<Element | null>(null)
   // This request's document (not the previous one's while this one opens).
   const shown = doc && doc.id === id ? doc : null
-  // The document's boxes are in the page (not yet laid out): a step on the
-  // way to page 1 (ui/src/timing.ts). Before useWidth, whose layout effect
-  // lays them out.
-  useLayoutEffect(() => {
-    if (shown) step(id, 'built')
-  }, [shown?.id])
-  const boxWidth = useWidth(pagesBox, shown?.id ?? null)
+  // The render that shows the document has begun: a step on the way to
+  // page 1 (ui/src/timing.ts; a mark, the first time only).
+  if (shown) step(id, 'rendering')
+  // The tablet's strip column (styles.css, .with-strip) is there while the
+  // document opens and stays when it has several pages: the pages' width
+  // is measured again only when the column comes or goes.
+  const withStrip = !shown || shown.page_count > 1
+  const boxWidth = useWidth(pagesBox, withStrip ? 'strip' : 'none')
   // Pages within a screen's height of the visible ones get their images.
   const nearPages = useNearSet(pagesBox, root, '.page', '100% 0px', `${shown?.id}:${zoomIdx}:${boxWidth > 16}`,
     zoomIdx === 0 ? [1] : []
@@ -469,7 +470,7 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
   const changedWhileOpen = live && live.status !== 'pending' && req?.status === 'pending'
 
   return (
-    <section class="doc pane-inner" aria-labelledby="doc-title">
+    <section class={`doc pane-inner${withStrip ? ' with-strip' : ''}`} aria-labelledby="doc-title">
       <div class="doc-scroll" ref={scroller}>
         <header class="doc-head">
           <div class="row wrap gap-s">
@@ -551,7 +552,7 @@ export function DocumentView({ id, from }: { id: string; from: 'inbox' | 'histor
           onFirstSettled={() => shown && setFirstShown(shown.id)}
         />
       </div>
-      {shown && shown.page_count > 1 && (
+      {shown && withStrip && (
         <Strip key={shown.id} doc={shown} current={current} ready={firstShown === shown.id} onPick={goPage} />
       )}
       {pending && (
