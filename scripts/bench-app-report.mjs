@@ -20,7 +20,7 @@ const median = (xs) => {
 
 console.log('page 1 of a 100-page document, ms')
 console.log(
-  '  web view, from the route (ui/src/timing.ts): open_document called, answered; the document's render begun; page 1 asked, PNG received, loaded, decoded, on screen'
+  '  web view, from the route (ui/src/timing.ts): open_document called, answered; render of the document begun; page 1 asked, PNG received, loaded, decoded, on screen'
 )
 console.log('  Rust spans (KYSO_TRACE): open_document (fetch or cache read, pdfium parse), render_page (render, PNG)')
 console.log('  in / out: from the call in the web view to the span\'s start in Rust, from its end to the answer in the web view')
