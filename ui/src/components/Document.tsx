@@ -210,8 +210,14 @@ export function Pages(props: {
   )
 }
 
+/** The strip's buttons before page 1 is on screen: what a screen shows of
+ * it (about 4 on a phone, 7 on a tablet). */
+const STRIP_FIRST = 12
+
 /** The page strip; its thumbnails are rendered once `ready` (page 1 of the
- * document is on screen: they would compete with it). */
+ * document is on screen: they would compete with it), and so are its
+ * buttons after the first STRIP_FIRST: laying out all of a long document's
+ * held up the answer with page 1 on a process's first open (scripts/bench-app). */
 function Strip(props: { doc: DocumentInfo; current: number; ready: boolean; onPick: (n: number) => void }) {
   const ref = useRef<HTMLDivElement>(null)
   const [root, setRoot] = useState<Element | null>(null)
@@ -225,7 +231,7 @@ function Strip(props: { doc: DocumentInfo; current: number; ready: boolean; onPi
   return (
     <nav class="page-strip" aria-label={t('doc.strip')}>
       <div class="strip-scroll" ref={ref}>
-        {props.doc.pages.map((size, i) => (
+        {(props.ready ? props.doc.pages : props.doc.pages.slice(0, STRIP_FIRST)).map((size, i) => (
           <button
             key={i}
             type="button"

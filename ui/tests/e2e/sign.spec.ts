@@ -54,6 +54,33 @@ describe('document', () => {
     await app.close()
   })
 
+  it('lays out the first 12 buttons of the page strip until page 1 is on screen, then all', async () => {
+    const app = await openApp(browser, {
+      viewport: { width: 1024, height: 768 },
+      hash: '#/inbox/req-digital',
+      init: () => {
+        const w = window as unknown as { atPage1: number[] }
+        w.atPage1 = []
+        new MutationObserver((ms) =>
+          ms.forEach((m) =>
+            m.addedNodes.forEach((n) => {
+              if (n instanceof HTMLImageElement && n.closest('.pages .page[data-page="1"]'))
+                w.atPage1.push(document.querySelectorAll('.page-strip .thumb').length)
+            })
+          )
+        ).observe(document, { childList: true, subtree: true })
+      }
+    })
+    const { page } = app
+    await page.locator('.pages .page[data-page="1"] img').waitFor()
+    await page.waitForFunction(() => document.querySelectorAll('.page-strip .thumb').length === 100)
+    expect(await page.evaluate(() => (window as unknown as { atPage1: number[] }).atPage1)).toEqual([12])
+    await page.getByRole('button', { name: 'Đến trang 100', exact: true }).click()
+    await page.getByText('Trang 100/100').waitFor()
+    expectClean(app)
+    await app.close()
+  })
+
   it('renders pages lazily, zooms and jumps with the page strip', async () => {
     const app = await openApp(browser, { hash: '#/inbox/req-digital' })
     const { page } = app
