@@ -287,6 +287,22 @@ function card(id) {
 }
 
 /** Opens request `id` from the inbox and waits for its first page image. */
+/** Now in Vietnam (UTC+07:00), as a leader reads it: "23:33:48 ngày 04/12/2026". */
+function vietnamNow() {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Asia/Ho_Chi_Minh',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23'
+  }).formatToParts(new Date())
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]))
+  return `${p.hour}:${p.minute}:${p.second} ngày ${p.day}/${p.month}/${p.year}`
+}
+
 async function open(s, id, title) {
   log(`open ${id} (${title})`)
   await s.click(card(id), { timeout: 30000 })
@@ -740,7 +756,7 @@ async function main() {
     await gw.start()
   }
   // A draft from the document system (the integrator API) for this leader.
-  const title = `Công văn thử nghiệm ký số ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`
+  const title = `Công văn thử nghiệm ký số (${vietnamNow()})`
   const submitted = await gw.submit(readFileSync(env('E2E_DRAFT_PDF')), USER, title)
   log(`integrator submitted ${submitted.id} for ${USER}`)
 
