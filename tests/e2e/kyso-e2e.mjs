@@ -286,7 +286,6 @@ function card(id) {
   return `[data-testid=request-card][data-request-id="${id}"] a`
 }
 
-/** Opens request `id` from the inbox and waits for its first page image. */
 /** Now in Vietnam (UTC+07:00), as a leader reads it: "23:33:48 ngày 04/12/2026". */
 function vietnamNow() {
   const parts = new Intl.DateTimeFormat('en-GB', {
@@ -303,6 +302,7 @@ function vietnamNow() {
   return `${p.hour}:${p.minute}:${p.second} ngày ${p.day}/${p.month}/${p.year}`
 }
 
+/** Opens request `id` from the inbox and waits for its first page image. */
 async function open(s, id, title) {
   log(`open ${id} (${title})`)
   await s.click(card(id), { timeout: 30000 })
